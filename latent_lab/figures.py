@@ -1,0 +1,437 @@
+"""Plotly figure builders for the dashboard.
+
+Every function here is pure: arrays in, a ``plotly.graph_objects.Figure`` out. Nothing imports
+Streamlit, so the builders are unit-tested on their own and the pages only call
+``st.plotly_chart``. Arrays that end up in ``customdata`` are converted to Python lists because
+NumPy arrays come back from a chart selection as dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+# One colour per digit class; labels colour the maps but never take part in training.
+DIGIT_COLORS = (
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+)
+# Ink dark on paper, like the digits were written.
+INK_SCALE = [[0.0, "#ffffff"], [1.0, "#111111"]]
+IMAGE_SIDE = 8
+CLICK_GRID_NAME = "click grid"
+
+
+def axis_range(*codes: np.ndarray, pad: float = 0.08) -> tuple[tuple[float, float], ...]:
+    """Bounding box of 2-D code arrays, each axis widened by ``pad`` of its span."""
+    stacked = np.concatenate([np.asarray(c, dtype=float)[:, :2] for c in codes])  # (n, 2)
+    lo, hi = stacked.min(axis=0), stacked.max(axis=0)
+    span = np.maximum(hi - lo, 1e-6)
+    lo, hi = lo - pad * span, hi + pad * span
+    return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
+
+
+def uniform_grid(x_range: Sequence[float], y_range: Sequence[float], n: int) -> np.ndarray:
+    """``n * n`` points on a regular grid, rows top-to-bottom, columns left-to-right.
+
+    Same ordering as ``vae_core.gaussian_grid`` so decoded tiles can be laid out identically.
+    """
+    xs = np.linspace(x_range[0], x_range[1], n)
+    ys = np.linspace(y_range[1], y_range[0], n)
+    gx, gy = np.meshgrid(xs, ys)  # (n, n) each
+    return np.column_stack([gx.ravel(), gy.ravel()])  # (n*n, 2)
+
+
+def _click_grid_trace(x_range, y_range, n: int) -> go.Scattergl | go.Scatter:
+    # Plotly reports clicks on trace points only; an invisible grid under the data turns a click
+    # on empty space into the nearest grid point.
+    grid = uniform_grid(x_range, y_range, n)
+    return go.Scatter(
+        x=grid[:, 0].tolist(),
+        y=grid[:, 1].tolist(),
+        mode="markers",
+        marker={"size": 6, "opacity": 0, "color": "#000000"},
+        name=CLICK_GRID_NAME,
+        showlegend=False,
+        hovertemplate="z = (%{x:.2f}, %{y:.2f})<extra>click to decode</extra>",
+    )
+
+
+def _tile_edges(centers: np.ndarray) -> np.ndarray:
+    """Edges of cells centred on sorted ``centers``, meeting half-way between neighbours."""
+    centers = np.asarray(centers, dtype=float)
+    if centers.size == 1:
+        return np.array([centers[0] - 0.5, centers[0] + 0.5])
+    mids = (centers[1:] + centers[:-1]) / 2
+    first = centers[0] - (mids[0] - centers[0])
+    last = centers[-1] + (centers[-1] - mids[-1])
+    return np.concatenate([[first], mids, [last]])
+
+
+def manifold_trace(grid: np.ndarray, images: np.ndarray, opacity: float = 0.85) -> go.Heatmap:
+    """Decoded digits tiled at the latent positions they were decoded from.
+
+    ``grid`` is ``(n*n, 2)`` ordered like :func:`uniform_grid` (which may be unevenly spaced,
+    as Gaussian quantiles are); ``images`` is ``(n*n, 64)``. Each tile spans the cell between
+    its neighbours, so the picture sits on the same axes as the codes.
+    """
+    grid = np.asarray(grid, dtype=float)
+    n = int(round(np.sqrt(len(grid))))
+    if n * n != len(grid) or len(images) != len(grid):
+        raise ValueError(f"expected n*n grid points and as many images, got {len(grid)} and "
+                         f"{len(images)}")
+    x_centers = grid[:n, 0]  # first row runs left to right
+    y_centers = grid[::n, 1][::-1]  # rows run top to bottom, so flip to ascending
+    pixel_x = _pixel_coordinates(x_centers)
+    pixel_y = _pixel_coordinates(y_centers)
+    tiles = np.asarray(images, dtype=float).reshape(n, n, IMAGE_SIDE, IMAGE_SIDE)
+    # Row 0 of the grid is the top; a heatmap's row 0 is the bottom, and so is an image's last
+    # pixel row.
+    z = tiles[::-1, :, ::-1, :].transpose(0, 2, 1, 3).reshape(n * IMAGE_SIDE, n * IMAGE_SIDE)
+    return go.Heatmap(
+        x=pixel_x.tolist(), y=pixel_y.tolist(), z=z.tolist(),
+        colorscale=INK_SCALE, zmin=0, zmax=1, showscale=False, opacity=opacity,
+        hoverinfo="skip", name="decoded manifold",
+    )
+
+
+def _pixel_coordinates(centers: np.ndarray) -> np.ndarray:
+    edges = _tile_edges(centers)
+    coords = []
+    for left, right in zip(edges[:-1], edges[1:], strict=True):
+        step = (right - left) / IMAGE_SIDE
+        coords.extend(left + step * (np.arange(IMAGE_SIDE) + 0.5))
+    return np.asarray(coords)  # (n*8,)
+
+
+def latent_map_figure(
+    codes: np.ndarray,
+    labels: np.ndarray,
+    *,
+    title: str = "",
+    x_range: Sequence[float] | None = None,
+    y_range: Sequence[float] | None = None,
+    grid_n: int = 60,
+    manifold: tuple[np.ndarray, np.ndarray] | None = None,
+    marker: Sequence[float] | None = None,
+    paths: Sequence[tuple[str, np.ndarray, str]] = (),
+    extra_points: tuple[str, np.ndarray] | None = None,
+    height: int = 460,
+) -> go.Figure:
+    """Scatter of 2-D codes coloured by digit class, clickable anywhere.
+
+    Parameters
+    ----------
+    codes : array of shape (n_samples, >=2)
+        Latent codes; only the first two dimensions are drawn.
+    labels : array of shape (n_samples,)
+        Digit classes, used for colour only.
+    grid_n : int
+        Side of the invisible click grid; 0 for a map that is not clicked.
+    manifold : (grid, images), optional
+        Decoded tiles drawn under the points, see :func:`manifold_trace`.
+    marker : (z1, z2), optional
+        A clicked point, drawn as a star.
+    paths : sequence of (name, array of shape (n_steps, 2), colour)
+        Interpolation paths drawn as lines with markers.
+    extra_points : (name, array of shape (m, 2)), optional
+        Further latent points, such as samples, drawn as black crosses.
+    """
+    codes = np.asarray(codes, dtype=float)
+    labels = np.asarray(labels)
+    if x_range is None or y_range is None:
+        x_range, y_range = axis_range(codes)
+    fig = go.Figure()
+    if manifold is not None:
+        fig.add_trace(manifold_trace(*manifold))
+    if grid_n:
+        fig.add_trace(_click_grid_trace(x_range, y_range, grid_n))
+    point_opacity = 0.45 if manifold is not None else 0.8
+    for digit in range(10):
+        idx = np.flatnonzero(labels == digit)
+        if idx.size == 0:
+            continue
+        fig.add_trace(go.Scatter(
+            x=codes[idx, 0].tolist(), y=codes[idx, 1].tolist(), mode="markers",
+            name=str(digit), legendgroup=str(digit),
+            marker={"size": 5, "color": DIGIT_COLORS[digit], "opacity": point_opacity},
+            customdata=[[int(i), digit] for i in idx],
+            hovertemplate="digit %{customdata[1]} (#%{customdata[0]})<br>"
+                          "z = (%{x:.2f}, %{y:.2f})<extra></extra>",
+        ))
+    for name, path, color in paths:
+        path = np.asarray(path, dtype=float)
+        fig.add_trace(go.Scatter(
+            x=path[:, 0].tolist(), y=path[:, 1].tolist(), mode="lines+markers", name=name,
+            line={"color": color, "width": 3}, marker={"size": 7, "color": color},
+            hovertemplate=name + " step %{pointNumber}<extra></extra>",
+        ))
+    if extra_points is not None:
+        name, pts = extra_points
+        pts = np.asarray(pts, dtype=float)
+        fig.add_trace(go.Scatter(
+            x=pts[:, 0].tolist(), y=pts[:, 1].tolist(), mode="markers", name=name,
+            marker={"symbol": "x-thin", "size": 9, "color": "#000000",
+                    "line": {"width": 2, "color": "#000000"}},
+            hovertemplate=name + " z = (%{x:.2f}, %{y:.2f})<extra></extra>",
+        ))
+    if marker is not None:
+        fig.add_trace(go.Scatter(
+            x=[float(marker[0])], y=[float(marker[1])], mode="markers", name="clicked",
+            marker={"symbol": "star", "size": 18, "color": "#000000",
+                    "line": {"width": 1.5, "color": "#ffffff"}},
+            hoverinfo="skip",
+        ))
+    fig.update_layout(
+        title=title, height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        legend={"title": "digit", "itemsizing": "constant"},
+        clickmode="event+select", dragmode="zoom", hovermode="closest",
+        plot_bgcolor="#fafafa", uirevision=title,
+    )
+    fig.update_xaxes(range=list(x_range), title="z₁", zeroline=False)
+    fig.update_yaxes(range=list(y_range), title="z₂", zeroline=False)
+    return fig
+
+
+def tile_images(images: np.ndarray, n_cols: int, gap: int = 1) -> np.ndarray:
+    """Lay ``(n, 64)`` images out in rows of ``n_cols``, separated by NaN gaps."""
+    images = np.asarray(images, dtype=float).reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+    n = len(images)
+    n_rows = max(1, -(-n // n_cols))
+    cell = IMAGE_SIDE + gap
+    canvas = np.full((n_rows * cell - gap, n_cols * cell - gap), np.nan)
+    for i, img in enumerate(images):
+        r, c = divmod(i, n_cols)
+        canvas[r * cell:r * cell + IMAGE_SIDE, c * cell:c * cell + IMAGE_SIDE] = img
+    return canvas
+
+
+def image_grid_figure(
+    images: np.ndarray,
+    n_cols: int,
+    *,
+    title: str = "",
+    row_labels: Sequence[str] | None = None,
+    col_labels: Sequence[str] | None = None,
+    cell_px: int = 44,
+) -> go.Figure:
+    """8×8 images tiled in a grid and drawn as one heatmap, ink dark on white.
+
+    Parameters
+    ----------
+    images : array of shape (n_images, 64)
+        Pixel values in [0, 1], row-major 8×8.
+    n_cols : int
+        Images per row.
+    row_labels, col_labels : sequence of str, optional
+        Text on the left of each row / under each column.
+    """
+    images = np.asarray(images, dtype=float).reshape(-1, IMAGE_SIDE * IMAGE_SIDE)
+    n_cols = max(1, min(n_cols, len(images)))
+    canvas = tile_images(images, n_cols)
+    n_rows = (canvas.shape[0] + 1) // (IMAGE_SIDE + 1)
+    fig = go.Figure(go.Heatmap(
+        z=canvas.tolist(), colorscale=INK_SCALE, zmin=0, zmax=1, showscale=False,
+        hovertemplate="%{z:.2f}<extra></extra>", xgap=0, ygap=0,
+    ))
+    cell = IMAGE_SIDE + 1
+    left = 90 if row_labels else 10
+    bottom = 30 if col_labels else 10
+    top = 40 if title else 10
+    fig.update_layout(
+        title=title, height=n_rows * cell_px + top + bottom, plot_bgcolor="#ffffff",
+        margin={"l": left, "r": 10, "t": top, "b": bottom},
+    )
+    fig.update_yaxes(
+        autorange="reversed", scaleanchor="x", showgrid=False, zeroline=False,
+        tickvals=[r * cell + 3.5 for r in range(n_rows)] if row_labels else [],
+        ticktext=list(row_labels) if row_labels else None,
+    )
+    fig.update_xaxes(
+        showgrid=False, zeroline=False, constrain="domain",
+        tickvals=[c * cell + 3.5 for c in range(n_cols)] if col_labels else [],
+        ticktext=list(col_labels) if col_labels else None,
+    )
+    return fig
+
+
+def _history_series(history: dict, key: str) -> list:
+    return [np.nan if v is None else v for v in history.get(key, [])]
+
+
+def loss_curves_figure(history: dict, kind: str) -> go.Figure:
+    """Total, reconstruction and KL per epoch, train solid and held-out dashed."""
+    epochs = history["epoch"]
+    if kind == "ae":
+        titles = ("total = reconstruction (MSE per pixel)", "reconstruction (MSE per pixel)",
+                  "KL (none: an autoencoder has no prior)")
+    else:
+        titles = ("total = BCE + KL (nats per image)", "reconstruction (BCE, nats)",
+                  "KL to the prior (nats)")
+    fig = make_subplots(rows=1, cols=3, subplot_titles=titles)
+    parts = ("loss", "recon", "kl")
+    for col, part in enumerate(parts, start=1):
+        for split, dash in (("train", "solid"), ("val", "dash")):
+            values = _history_series(history, f"{split}_{part}")
+            if not values:
+                continue
+            fig.add_trace(go.Scatter(
+                x=list(epochs), y=values, mode="lines",
+                name="train" if split == "train" else "held-out",
+                legendgroup=split, showlegend=col == 1,
+                line={"dash": dash, "color": "#1f77b4" if split == "train" else "#d62728"},
+            ), row=1, col=col)
+        fig.update_xaxes(title="epoch", row=1, col=col)
+    fig.update_layout(height=330, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+                      legend={"orientation": "h", "y": -0.25})
+    return fig
+
+
+def beta_schedule_figure(history: dict) -> go.Figure:
+    """The effective β of each epoch (a ramp when KL warm-up is on)."""
+    fig = go.Figure(go.Scatter(
+        x=list(history["epoch"]), y=list(history["beta"]), mode="lines+markers",
+        line={"shape": "hv", "color": "#9467bd"}, marker={"size": 4}, name="β",
+    ))
+    fig.update_layout(title="β schedule", height=300, xaxis_title="epoch",
+                      yaxis_title="effective β", margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return fig
+
+
+def kl_per_dim_figure(history: dict) -> go.Figure:
+    """Held-out (or training) KL of each latent dimension per epoch.
+
+    A dimension whose KL stays near zero carries no information about the input: the posterior
+    has collapsed onto the prior along it.
+    """
+    per_dim = history.get("val_kl_per_dim") or history.get("train_kl_per_dim") or []
+    which = "held-out" if history.get("val_kl_per_dim") else "train"
+    per_dim = np.asarray(per_dim, dtype=float)  # (epochs, latent_dim)
+    fig = go.Figure()
+    if per_dim.ndim == 2:
+        for d in range(per_dim.shape[1]):
+            fig.add_trace(go.Scatter(x=list(history["epoch"]), y=per_dim[:, d].tolist(),
+                                     mode="lines", name=f"z{d + 1}"))
+    fig.update_layout(title=f"KL per latent dimension ({which}, nats)", height=300,
+                      xaxis_title="epoch", yaxis_title="KL",
+                      margin={"l": 10, "r": 10, "t": 40, "b": 10})
+    return fig
+
+
+def project_2d(snapshots: np.ndarray) -> np.ndarray:
+    """Codes of every snapshot in 2-D: as they are when 2-D, else on the last snapshot's PCA axes.
+
+    One projection for all snapshots keeps the frames comparable.
+    """
+    snapshots = np.asarray(snapshots, dtype=float)  # (n_snap, n_points, latent_dim)
+    if snapshots.shape[-1] <= 2:
+        if snapshots.shape[-1] == 1:
+            return np.concatenate([snapshots, np.zeros_like(snapshots)], axis=-1)
+        return snapshots
+    last = snapshots[-1]
+    mean = last.mean(axis=0)
+    _, _, vt = np.linalg.svd(last - mean, full_matrices=False)
+    axes = vt[:2].T  # (latent_dim, 2)
+    # Fix each axis's sign so the projection is the same on every run.
+    signs = np.sign(axes[np.abs(axes).argmax(axis=0), [0, 1]])
+    axes = axes * np.where(signs == 0, 1.0, signs)
+    return (snapshots - mean) @ axes  # (n_snap, n_points, 2)
+
+
+def latent_snapshot_figure(codes: np.ndarray, labels: np.ndarray, epoch: int,
+                           x_range: Sequence[float], y_range: Sequence[float]) -> go.Figure:
+    """One training snapshot of the held-out codes, on fixed axes so snapshots compare."""
+    codes = np.asarray(codes, dtype=float)
+    labels = np.asarray(labels)
+    fig = go.Figure()
+    for digit in range(10):
+        idx = labels == digit
+        fig.add_trace(go.Scatter(x=codes[idx, 0].tolist(), y=codes[idx, 1].tolist(),
+                                 mode="markers", name=str(digit),
+                                 marker={"size": 5, "color": DIGIT_COLORS[digit]}))
+    fig.update_layout(title=f"latent codes after epoch {epoch}", height=420,
+                      margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title="digit")
+    fig.update_xaxes(range=list(x_range), title="z₁")
+    fig.update_yaxes(range=list(y_range), title="z₂")
+    return fig
+
+
+def latent_animation_figure(snapshots: np.ndarray, epochs: Sequence[int],
+                            labels: np.ndarray) -> go.Figure:
+    """The held-out codes moving through training, as a Plotly animation with play/pause."""
+    snapshots = project_2d(snapshots)
+    labels = np.asarray(labels)
+    x_range, y_range = axis_range(*snapshots)
+    digits = [d for d in range(10) if np.any(labels == d)]
+
+    def traces(codes):
+        return [go.Scatter(x=codes[labels == d, 0].tolist(), y=codes[labels == d, 1].tolist(),
+                           mode="markers", name=str(d),
+                           marker={"size": 5, "color": DIGIT_COLORS[d]}) for d in digits]
+
+    frames = [go.Frame(data=traces(s), name=str(int(e))) for s, e in zip(snapshots, epochs,
+                                                                         strict=True)]
+    fig = go.Figure(data=traces(snapshots[0]), frames=frames)
+    fig.update_layout(
+        title="latent codes during training (press play)", height=480,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title="digit",
+        updatemenus=[{
+            "type": "buttons", "showactive": False, "x": 0.0, "y": -0.12, "xanchor": "left",
+            "buttons": [
+                {"label": "▶ play", "method": "animate",
+                 "args": [None, {"frame": {"duration": 250, "redraw": False},
+                                 "transition": {"duration": 150}, "fromcurrent": True}]},
+                {"label": "❚❚ pause", "method": "animate",
+                 "args": [[None], {"frame": {"duration": 0, "redraw": False},
+                                   "mode": "immediate", "transition": {"duration": 0}}]},
+            ],
+        }],
+        sliders=[{
+            "active": 0, "x": 0.2, "len": 0.8, "y": -0.05,
+            "currentvalue": {"prefix": "epoch "},
+            "steps": [{"label": str(int(e)), "method": "animate",
+                       "args": [[str(int(e))], {"frame": {"duration": 0, "redraw": False},
+                                                "mode": "immediate"}]} for e in epochs],
+        }],
+    )
+    fig.update_xaxes(range=list(x_range), title="z₁")
+    fig.update_yaxes(range=list(y_range), title="z₂")
+    return fig
+
+
+def rate_distortion_figure(points: Sequence[dict], chosen_beta: float,
+                           chosen_warmup: bool) -> go.Figure:
+    """Held-out KL (rate) against reconstruction (distortion) across the β sweep.
+
+    ``points`` holds dicts with keys ``beta``, ``warmup`` (bool), ``kl`` and ``recon``.
+    """
+    fig = go.Figure()
+    for warm, color, name in ((False, "#1f77b4", "no warm-up"), (True, "#ff7f0e", "KL warm-up")):
+        pts = sorted((p for p in points if bool(p["warmup"]) == warm), key=lambda p: p["beta"])
+        if not pts:
+            continue
+        fig.add_trace(go.Scatter(
+            x=[p["kl"] for p in pts], y=[p["recon"] for p in pts], mode="lines+markers+text",
+            name=name, text=[f"β={p['beta']:g}" for p in pts], textposition="top right",
+            line={"color": color}, marker={"size": 8, "color": color},
+            hovertemplate="β=%{text}<br>KL %{x:.2f} nats<br>BCE %{y:.1f} nats<extra></extra>",
+        ))
+    chosen = [p for p in points if p["beta"] == chosen_beta and bool(p["warmup"]) == chosen_warmup]
+    if chosen:
+        p = chosen[0]
+        fig.add_trace(go.Scatter(
+            x=[p["kl"]], y=[p["recon"]], mode="markers", name=f"chosen β={p['beta']:g}",
+            marker={"symbol": "star", "size": 20, "color": "#d62728",
+                    "line": {"width": 1, "color": "#000000"}},
+        ))
+    fig.add_vrect(x0=0, x1=0.5, fillcolor="#d62728", opacity=0.08, line_width=0,
+                  annotation_text="collapsed (KL < 0.5)", annotation_position="top left")
+    fig.update_layout(title="rate–distortion plane (held-out)", height=420,
+                      xaxis_title="rate: KL(q(z|x) ‖ p(z)) in nats",
+                      yaxis_title="distortion: reconstruction BCE in nats",
+                      margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      legend={"orientation": "h", "y": -0.2})
+    return fig

@@ -1,0 +1,152 @@
+"""The figure builders are pure functions: checked here without Streamlit."""
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from latent_lab import figures
+
+
+@pytest.fixture
+def codes():
+    rng = np.random.default_rng(0)
+    labels = np.repeat(np.arange(10), 5)
+    z = rng.normal(size=(50, 2)) + labels[:, None]
+    return z, labels
+
+
+def _history(epochs=4, latent_dim=2, with_val=True):
+    h = {"epoch": list(range(1, epochs + 1)), "beta": [min(1.0, e / 2) for e in range(epochs)]}
+    for split in ("train", "val") if with_val else ("train",):
+        h[f"{split}_loss"] = [10.0 - e for e in range(epochs)]
+        h[f"{split}_recon"] = [8.0 - e for e in range(epochs)]
+        h[f"{split}_kl"] = [2.0] * epochs
+        h[f"{split}_kl_per_dim"] = [[1.0] * latent_dim] * epochs
+    return h
+
+
+def test_axis_range_covers_all_codes_with_padding():
+    (x0, x1), (y0, y1) = figures.axis_range(np.array([[0.0, 0.0], [1.0, 2.0]]), np.array([[-1.0, 0.5]]))
+    assert x0 < -1.0 and x1 > 1.0 and y0 < 0.0 and y1 > 2.0
+
+
+def test_uniform_grid_is_row_major_from_top_left():
+    grid = figures.uniform_grid((0, 1), (0, 1), 3)
+    assert grid.shape == (9, 2)
+    np.testing.assert_allclose(grid[0], [0, 1])  # top-left
+    np.testing.assert_allclose(grid[2], [1, 1])  # top-right
+    np.testing.assert_allclose(grid[-1], [1, 0])  # bottom-right
+
+
+def test_latent_map_has_invisible_click_grid_under_the_data(codes):
+    z, labels = codes
+    fig = figures.latent_map_figure(z, labels, grid_n=20)
+    grid = fig.data[0]
+    assert grid.name == figures.CLICK_GRID_NAME
+    assert len(grid.x) == 400 and grid.marker.opacity == 0
+    # Every digit class gets one trace, with customdata as plain lists (index, label).
+    digit_traces = [t for t in fig.data if t.legendgroup]
+    assert len(digit_traces) == 10
+    assert sum(len(t.x) for t in digit_traces) == 50
+    first = digit_traces[0]
+    assert isinstance(first.customdata[0], (list, tuple)) and first.customdata[0][1] == 0
+
+
+def test_latent_map_without_grid_and_with_marker_and_paths(codes):
+    z, labels = codes
+    path = np.linspace([0, 0], [1, 1], 5)
+    fig = figures.latent_map_figure(z, labels, grid_n=0, marker=(0.5, 0.5),
+                                    paths=[("linear", path, "#000")], extra_points=("draws", z[:3]))
+    names = [t.name for t in fig.data]
+    assert figures.CLICK_GRID_NAME not in names
+    assert {"linear", "draws", "clicked"} <= set(names)
+    assert fig.data[-1].x == (0.5,)
+
+
+def test_manifold_tiles_sit_at_their_grid_points():
+    grid = figures.uniform_grid((-1, 1), (-1, 1), 3)  # (9, 2)
+    images = np.zeros((9, 64))
+    images[0, 0] = 1.0  # top-left pixel of the top-left tile
+    trace = figures.manifold_trace(grid, images)
+    z = np.asarray(trace.z)
+    assert z.shape == (24, 24)
+    # Heatmap rows go bottom to top: the top-left pixel of the top-left tile is the last row.
+    assert z[-1, 0] == 1.0 and z.sum() == 1.0
+    x, y = np.asarray(trace.x), np.asarray(trace.y)
+    assert np.all(np.diff(x) > 0) and np.all(np.diff(y) > 0)
+    assert x[0] < -1 < x[7] and y[-1] > 1
+
+
+def test_manifold_rejects_mismatched_sizes():
+    with pytest.raises(ValueError, match="n\\*n"):
+        figures.manifold_trace(np.zeros((8, 2)), np.zeros((8, 64)))
+
+
+def test_tile_images_places_images_with_gaps():
+    images = np.arange(3 * 64, dtype=float).reshape(3, 64) / 200
+    canvas = figures.tile_images(images, n_cols=2)
+    assert canvas.shape == (17, 17)
+    np.testing.assert_array_equal(canvas[:8, :8], images[0].reshape(8, 8))
+    np.testing.assert_array_equal(canvas[9:, :8], images[2].reshape(8, 8))
+    assert np.isnan(canvas[8]).all() and np.isnan(canvas[9:, 9:]).all()
+
+
+def test_image_grid_figure_labels_rows_and_columns():
+    fig = figures.image_grid_figure(np.zeros((6, 64)), 3, row_labels=["a", "b"], col_labels=["x", "y", "z"])
+    assert isinstance(fig.data[0], go.Heatmap)
+    assert list(fig.layout.yaxis.ticktext) == ["a", "b"]
+    assert list(fig.layout.xaxis.ticktext) == ["x", "y", "z"]
+
+
+def test_loss_curves_have_train_and_held_out_for_each_term():
+    fig = figures.loss_curves_figure(_history(), "vae")
+    assert len(fig.data) == 6
+    assert {t.name for t in fig.data} == {"train", "held-out"}
+    no_val = figures.loss_curves_figure(_history(with_val=False), "ae")
+    assert len(no_val.data) == 3
+
+
+def test_beta_schedule_and_kl_per_dim():
+    h = _history(latent_dim=3)
+    assert list(figures.beta_schedule_figure(h).data[0].y) == h["beta"]
+    fig = figures.kl_per_dim_figure(h)
+    assert [t.name for t in fig.data] == ["z1", "z2", "z3"]
+    assert "held-out" in fig.layout.title.text
+
+
+def test_project_2d_keeps_2d_and_projects_higher_dims_consistently():
+    rng = np.random.default_rng(1)
+    two = rng.normal(size=(3, 10, 2))
+    np.testing.assert_array_equal(figures.project_2d(two), two)
+    high = rng.normal(size=(3, 10, 5))
+    out = figures.project_2d(high)
+    assert out.shape == (3, 10, 2)
+    np.testing.assert_array_equal(out, figures.project_2d(high.copy()))
+    assert figures.project_2d(rng.normal(size=(2, 4, 1))).shape == (2, 4, 2)
+
+
+def test_snapshot_and_animation_figures(codes):
+    z, labels = codes
+    snaps = np.stack([z * 0.1, z * 0.5, z])
+    fig = figures.latent_snapshot_figure(snaps[1], labels, 7, (-1, 1), (-1, 1))
+    assert "epoch 7" in fig.layout.title.text
+    anim = figures.latent_animation_figure(snaps, [0, 5, 10], labels)
+    assert [f.name for f in anim.frames] == ["0", "5", "10"]
+    assert len(anim.layout.sliders[0].steps) == 3
+
+
+def test_rate_distortion_highlights_the_chosen_beta():
+    points = [{"beta": b, "warmup": w, "kl": 5.0 / (1 + b), "recon": 20 + b}
+              for b in (0.0, 1.0, 8.0) for w in (False, True)]
+    fig = figures.rate_distortion_figure(points, 8.0, True)
+    star = fig.data[-1]
+    assert star.name == "chosen β=8"
+    assert star.x == (5.0 / 9,) and star.y == (28.0,)
+    assert len(fig.data) == 3
+
+
+def test_figures_are_deterministic(codes):
+    z, labels = codes
+    a = figures.latent_map_figure(z, labels, marker=(0, 0)).to_json()
+    b = figures.latent_map_figure(z, labels, marker=(0, 0)).to_json()
+    assert a == b
