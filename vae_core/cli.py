@@ -1,0 +1,139 @@
+"""Command line: ``python -m vae_core train ...`` and ``python -m vae_core bench``."""
+
+import argparse
+import json
+import sys
+import time
+
+from .bench import run_bench
+from .data import split_digits
+from .io import save_model
+from .recipes import RECIPES, make_model
+from .training import TrainingDivergedError
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog="python -m vae_core",
+                                     description="Train NumPy autoencoders and VAEs on the 8x8 digits.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="train one model and report its losses")
+    train.add_argument("--model", choices=["ae", "vae"], default="vae")
+    train.add_argument("--recipe", choices=sorted(RECIPES), default="fast")
+    train.add_argument("--epochs", type=int)
+    train.add_argument("--latent-dim", type=int)
+    train.add_argument("--hidden", type=int, nargs="+", metavar="WIDTH",
+                       help="hidden layer widths of the encoder (the decoder mirrors them)")
+    train.add_argument("--beta", type=float, help="KL weight (VAE only)")
+    train.add_argument("--kl-warmup", type=int, metavar="EPOCHS", help="epochs of linear KL warm-up (VAE only)")
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--optimizer", choices=["adam", "sgd"])
+    train.add_argument("--lr", type=float, help="learning rate")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--save", metavar="PATH", help="write the trained model to this .npz file")
+    train.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+    bench = commands.add_parser("bench", help="blog recipe vs fast trainer, same data, one process")
+    bench.add_argument("--model", choices=["ae", "vae", "both"], default="both")
+    bench.add_argument("--seed", type=int, default=0)
+    bench.add_argument("--json", action="store_true")
+    return parser
+
+
+def _overrides(args):
+    names = {"epochs": "epochs", "latent_dim": "latent_dim", "batch_size": "batch_size",
+             "optimizer": "optimizer", "lr": "learning_rate"}
+    overrides = {target: getattr(args, source) for source, target in names.items()
+                 if getattr(args, source) is not None}
+    if args.hidden is not None:
+        overrides["hidden_sizes"] = tuple(args.hidden)
+    for source, target in (("beta", "beta"), ("kl_warmup", "kl_warmup")):
+        value = getattr(args, source)
+        if value is not None:
+            if args.model != "vae":
+                raise ValueError(f"--{source.replace('_', '-')} only applies to --model vae.")
+            overrides[target] = value
+    overrides["random_state"] = args.seed
+    return overrides
+
+
+def _print_progress(info):
+    every = max(1, info["epochs"] // 10)
+    if info["epoch"] % every == 0 or info["epoch"] in (1, info["epochs"]):
+        val = f"  held-out {info['val_loss']:.4f}" if info["val_loss"] is not None else ""
+        print(f"epoch {info['epoch']:4d}/{info['epochs']}  train {info['train_loss']:.4f}{val}", file=sys.stderr)
+
+
+def _scores(model, X):
+    scores = model.evaluate(X)
+    if model.kind == "ae":
+        return {"loss": scores["loss"]}
+    return {"loss": scores["loss"], "recon": scores["recon"], "kl": scores["kl"]}
+
+
+def command_train(args):
+    model = make_model(args.model, args.recipe, **_overrides(args))
+    split = split_digits()
+    start = time.perf_counter()
+    status = "ok"
+    try:
+        model.fit(split.X_train, split.X_test, callback=_print_progress)
+    except TrainingDivergedError as exc:
+        status = "diverged"
+        print(f"error: {exc}", file=sys.stderr)
+    seconds = time.perf_counter() - start
+    if len(model.history_["epoch"]) == 0:
+        return 1
+    # The train score is recomputed after training with the fixed evaluation noise, so train and
+    # test are measured the same way (the per-epoch history averages over changing weights).
+    result = {"model": args.model, "recipe": args.recipe, "epochs": len(model.history_["epoch"]),
+              "seconds": seconds, "status": status, "train": _scores(model, split.X_train),
+              "test": _scores(model, split.X_test), "params": model.get_params()}
+    if args.save:
+        save_model(model, args.save)
+        result["saved"] = args.save
+    if args.json:
+        print(json.dumps(result))
+    else:
+        unit = "MSE per pixel" if args.model == "ae" else "nats per image (BCE + KL)"
+        print(f"{args.model} / {args.recipe}: {result['epochs']} epochs in {seconds:.3f} s  [{unit}]")
+        for part in ("train", "test"):
+            print(f"  {part:5s} " + "  ".join(f"{k} {v:.4f}" for k, v in result[part].items()))
+    return 0 if status == "ok" else 1
+
+
+def command_bench(args):
+    kinds = ("ae", "vae") if args.model == "both" else (args.model,)
+    print("Training the blog recipe (per-sample SGD) and the fast trainer; the blog recipe takes minutes.",
+          file=sys.stderr)
+    report = run_bench(kinds, random_state=args.seed, progress=_print_progress)
+    if args.json:
+        print(json.dumps(report))
+        return 0
+    for kind, row in report.items():
+        print(f"\n{kind.upper()}  (seed {args.seed}; loss: {'MSE per pixel' if kind == 'ae' else 'BCE + KL nats'})")
+        for recipe in ("blog", "fast"):
+            r = row[recipe]
+            note = "  DIVERGED" if r["diverged"] else ""
+            ms_per_epoch = r["seconds_per_epoch"] * 1e3
+            print(f"  {recipe:4s}: {r['epochs']:3d} epochs, {r['seconds']:8.3f} s, {ms_per_epoch:9.3f} ms/epoch,"
+                  f" train {r['train_loss']:.4f}, held-out {r['test_loss']:.4f}{note}")
+        print(f"  epoch speed-up: {row['epoch_speedup']:.0f}x")
+        if row["fast_seconds_to_blog_loss"] is None:
+            print("  the fast trainer never reached the blog recipe's final train loss")
+        else:
+            ms_to_blog = row["fast_seconds_to_blog_loss"] * 1e3
+            print(f"  fast trainer reaches the blog's final train loss in {ms_to_blog:.1f} ms:"
+                  f" {row['time_to_loss_speedup']:.0f}x sooner")
+    return 0
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            return command_train(args)
+        return command_bench(args)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,139 @@
+"""Layers with explicit forward and backward passes.
+
+Each layer keeps its parameters and their gradients in matching dicts (``params["W"]``,
+``grads["W"]``); ``forward`` caches exactly what ``backward`` needs and ``backward`` returns the
+gradient with respect to the layer's input.
+"""
+
+import numpy as np
+
+
+class Dense:
+    """Affine map ``y = x @ W + b`` with He-normal weights (the blog's initialisation)."""
+
+    def __init__(self, n_in, n_out, rng, input_grad=True):
+        # The first layer of a network sees the data, whose gradient nobody needs: skipping it
+        # saves one matmul per step.
+        self.input_grad = input_grad
+        self.params = {
+            "W": rng.standard_normal((n_in, n_out)) * np.sqrt(2.0 / n_in),
+            "b": np.zeros(n_out),
+        }
+        self.grads = {key: np.zeros_like(value) for key, value in self.params.items()}
+
+    def forward(self, x):
+        self._x = x  # (batch, n_in)
+        return x @ self.params["W"] + self.params["b"]
+
+    def backward(self, dy):
+        # dL/dW = x^T dy, dL/db = sum over the batch of dy; written in place because the
+        # gradient arrays may be views into the optimizer's flat buffer.
+        np.matmul(self._x.T, dy, out=self.grads["W"])
+        np.sum(dy, axis=0, out=self.grads["b"])
+        # dL/dx = dy W^T
+        return dy @ self.params["W"].T if self.input_grad else None
+
+
+class _Activation:
+    """An elementwise function: no parameters, but the same interface as a layer that has some."""
+
+    def __init__(self):
+        self.params, self.grads = {}, {}
+
+
+class ReLU(_Activation):
+    def forward(self, x):
+        self._active = x > 0
+        return np.where(self._active, x, 0.0)
+
+    def backward(self, dy):
+        # d relu(x)/dx = 1 where x > 0, else 0
+        return dy * self._active
+
+
+class Sigmoid(_Activation):
+    def forward(self, x):
+        self._y = sigmoid(x)
+        return self._y
+
+    def backward(self, dy):
+        # d sigmoid(x)/dx = s (1 - s)
+        return dy * self._y * (1.0 - self._y)
+
+
+class Clip01(_Activation):
+    """The blog's AE output: ``clip(x, 0, 1)``, a 'sigmoid-like clamp' with a gradient of 0 or 1."""
+
+    def forward(self, x):
+        y = np.clip(x, 0.0, 1.0)
+        self._inside = (y > 0.0) & (y < 1.0)
+        return y
+
+    def backward(self, dy):
+        # d clip(x)/dx = 1 strictly inside (0, 1), else 0 (the blog's mask on the output)
+        return dy * self._inside
+
+
+class Identity(_Activation):
+    def forward(self, x):
+        return x
+
+    def backward(self, dy):
+        return dy
+
+
+ACTIVATIONS = {"relu": ReLU, "sigmoid": Sigmoid, "clip": Clip01, "identity": Identity}
+
+
+def make_activation(name):
+    """Build an activation by name; an unknown name raises ``ValueError`` listing the valid ones."""
+    if name not in ACTIVATIONS:
+        raise ValueError(f"Unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}.")
+    return ACTIVATIONS[name]()
+
+
+def sigmoid(x):
+    """Numerically stable logistic function (no overflow warning for large negative x)."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+
+
+def forward_all(layers, x):
+    for layer in layers:
+        x = layer.forward(x)
+    return x
+
+
+def backward_all(layers, dy):
+    for layer in reversed(layers):
+        dy = layer.backward(dy)
+    return dy
+
+
+def pack_parameters(named_layers):
+    """Move every parameter and gradient of ``named_layers`` into two flat float64 buffers.
+
+    The layers keep working on views into the buffers, so an optimizer can update all
+    parameters with a handful of vectorized operations instead of one loop per array.
+
+    Parameters
+    ----------
+    named_layers : dict of str -> layer
+
+    Returns
+    -------
+    flat_params, flat_grads : ndarray of shape (n_parameters,)
+    names : list of (layer_name, param_key, slice, shape) in buffer order
+    """
+    entries, size = [], 0
+    for layer_name, layer in named_layers.items():
+        for key, value in layer.params.items():
+            entries.append((layer_name, key, slice(size, size + value.size), value.shape))
+            size += value.size
+    flat_params, flat_grads = np.empty(size), np.zeros(size)
+    for layer_name, key, where, shape in entries:
+        layer = named_layers[layer_name]
+        flat_params[where] = layer.params[key].ravel()
+        layer.params[key] = flat_params[where].reshape(shape)
+        layer.grads[key] = flat_grads[where].reshape(shape)
+    return flat_params, flat_grads, entries

@@ -1,0 +1,384 @@
+"""The autoencoder and the variational autoencoder, in the scikit-learn estimator style.
+
+``__init__`` only stores hyperparameters; ``fit`` validates them, builds the network from
+``random_state``, trains it and returns ``self``. Learned state ends in ``_``.
+"""
+
+import numbers
+
+import numpy as np
+
+from .data import check_images, check_latent
+from .layers import Dense, ReLU, backward_all, forward_all, make_activation, pack_parameters, sigmoid
+from .losses import bce_with_logits, gaussian_kl, mse
+from .training import train
+
+# A fixed seed for the noise of held-out evaluation, so the reported VAE loss of a model is a
+# deterministic number rather than a fresh Monte-Carlo draw on every call.
+_EVALUATION_SEED = 20131220
+
+
+class _BaseAutoencoder:
+    _output_choices = ("sigmoid", "clip")
+
+    def __init__(self, input_dim=64, hidden_sizes=(32,), latent_dim=2, output="sigmoid", epochs=200,
+                 batch_size=32, optimizer="adam", learning_rate=0.003, momentum=0.9, clip_value=None,
+                 random_state=0, n_snapshots=30):
+        self.input_dim = input_dim
+        self.hidden_sizes = hidden_sizes
+        self.latent_dim = latent_dim
+        self.output = output
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.optimizer = optimizer
+        self.learning_rate = learning_rate
+        self.momentum = momentum
+        self.clip_value = clip_value
+        self.random_state = random_state
+        self.n_snapshots = n_snapshots
+
+    # ----------------------------------------------------------------- hyperparameters
+    def get_params(self):
+        """Return the constructor arguments as a dict of plain Python values."""
+        params = {name: getattr(self, name) for name in self._param_names()}
+        params["hidden_sizes"] = tuple(int(h) for h in params["hidden_sizes"])
+        return params
+
+    def set_params(self, **params):
+        """Set constructor arguments by name and return ``self``."""
+        valid = self._param_names()
+        for name, value in params.items():
+            if name not in valid:
+                raise ValueError(f"Unknown parameter {name!r} for {type(self).__name__}; valid: {valid}.")
+            setattr(self, name, value)
+        return self
+
+    @classmethod
+    def _param_names(cls):
+        import inspect
+
+        signature = inspect.signature(cls.__init__)
+        return [name for name in signature.parameters if name != "self"]
+
+    def validate_params(self):
+        """Check every hyperparameter; raise ``ValueError`` saying what was expected."""
+        _check_int("input_dim", self.input_dim, 1)
+        _check_int("latent_dim", self.latent_dim, 1)
+        _check_int("epochs", self.epochs, 1)
+        _check_int("batch_size", self.batch_size, 1)
+        _check_int("n_snapshots", self.n_snapshots, 1)
+        try:
+            hidden = tuple(self.hidden_sizes)
+        except TypeError:
+            raise ValueError(f"hidden_sizes must be a sequence of positive ints, got {self.hidden_sizes!r}.") from None
+        for size in hidden:
+            _check_int("every entry of hidden_sizes", size, 1)
+        if self.output not in self._output_choices:
+            raise ValueError(f"output must be one of {list(self._output_choices)}, got {self.output!r}.")
+        if self.optimizer not in ("adam", "sgd"):
+            raise ValueError(f"optimizer must be one of ['adam', 'sgd'], got {self.optimizer!r}.")
+        _check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
+        _check_float("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
+        if self.clip_value is not None:
+            _check_float("clip_value", self.clip_value, low=0.0, low_open=True)
+        if self.random_state is not None:
+            _check_int("random_state", self.random_state, 0)
+
+    # ----------------------------------------------------------------- training
+    def fit(self, X, X_val=None, callback=None):
+        """Train on images ``X`` and return ``self``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, input_dim)
+            Training images with pixels in [0, 1].
+        X_val : array-like of shape (n_val, input_dim), optional
+            Held-out images, scored after every epoch (never trained on).
+        callback : callable, optional
+            Called after every epoch with a dict: ``epoch``, ``epochs``, ``train_loss``,
+            ``val_loss`` (or None) and ``beta``.
+
+        Raises
+        ------
+        TrainingDivergedError
+            If a loss or a weight becomes non-finite. The model then holds the weights and the
+            history of the last finite epoch.
+        """
+        self.validate_params()
+        X = check_images(X, self.input_dim, "X")
+        if X_val is not None:
+            X_val = check_images(X_val, self.input_dim, "X_val")
+        rng = np.random.default_rng(self.random_state)
+        self._build(rng)
+        self.n_features_in_ = X.shape[1]
+        train(self, X, X_val, rng, callback)
+        return self
+
+    def _build(self, rng):
+        sizes = [int(h) for h in self.hidden_sizes]
+        widths = [self.input_dim, *sizes]
+        self.encoder_ = []
+        named = {}
+        for i in range(len(sizes)):
+            dense = Dense(widths[i], widths[i + 1], rng, input_grad=i > 0)
+            named[f"enc{i + 1}"] = dense
+            self.encoder_ += [dense, ReLU()]
+        self._build_latent_heads(widths[-1], named, rng)
+        dec_widths = [self.latent_dim, *reversed(sizes)]
+        self.decoder_ = []
+        for i in range(len(sizes)):
+            dense = Dense(dec_widths[i], dec_widths[i + 1], rng)
+            named[f"dec{i + 1}"] = dense
+            self.decoder_ += [dense, ReLU()]
+        out = Dense(dec_widths[-1], self.input_dim, rng)
+        named[f"dec{len(sizes) + 1}"] = out
+        self.decoder_.append(out)
+        self.output_layer_ = make_activation(self.output)
+        self.layers_ = named
+        self.flat_params_, self.flat_grads_, self._param_index = pack_parameters(named)
+
+    # ----------------------------------------------------------------- inference
+    def decode(self, Z):
+        """Decode latent codes into images.
+
+        Parameters
+        ----------
+        Z : array-like of shape (n_samples, latent_dim)
+
+        Returns
+        -------
+        ndarray of shape (n_samples, input_dim)
+            Pixel values in [0, 1].
+        """
+        self._check_fitted()
+        Z = check_latent(Z, self.latent_dim)
+        return self._pixels(forward_all(self.decoder_, Z))
+
+    def reconstruct(self, X):
+        """``decode(encode(X))``: shape (n_samples, input_dim)."""
+        return self.decode(self.encode(X))
+
+    def sample(self, n_samples, temperature=1.0, random_state=None):
+        """Decode ``n_samples`` codes drawn from N(0, temperature^2 I).
+
+        Returns
+        -------
+        images : ndarray of shape (n_samples, input_dim)
+        Z : ndarray of shape (n_samples, latent_dim)
+        """
+        self._check_fitted()
+        _check_int("n_samples", n_samples, 1)
+        _check_float("temperature", temperature, low=0.0)
+        Z = temperature * np.random.default_rng(random_state).standard_normal((n_samples, self.latent_dim))
+        return self.decode(Z), Z
+
+    def parameters(self):
+        """Return ``{"W_enc1": array, "b_enc1": array, ...}`` (views of the live weights)."""
+        self._check_fitted()
+        return {f"{key}_{layer}": value for layer, dense in self.layers_.items() for key, value in dense.params.items()}
+
+    def _pixels(self, logits):
+        return sigmoid(logits) if self.output == "sigmoid" else np.clip(logits, 0.0, 1.0)
+
+    def _check_fitted(self):
+        if not hasattr(self, "flat_params_"):
+            raise RuntimeError(f"This {type(self).__name__} is not fitted yet: call fit(X) or load_model(path) first.")
+
+    def __repr__(self):
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({args})"
+
+
+class Autoencoder(_BaseAutoencoder):
+    """Deterministic autoencoder ``input -> hidden... -> latent -> hidden... -> input``.
+
+    The default is the blog's 64 -> 32 -> 2 -> 32 -> 64 network with ReLU hidden layers and a
+    linear latent layer, trained on the mean squared error per pixel.
+
+    Parameters
+    ----------
+    input_dim : int
+        Pixels per image.
+    hidden_sizes : tuple of int
+        Widths of the encoder's hidden layers; the decoder mirrors them. ``()`` gives a linear
+        autoencoder, which spans the same subspace as PCA.
+    latent_dim : int
+        Size of the bottleneck.
+    output : {"sigmoid", "clip"}
+        Output nonlinearity; ``"clip"`` is the blog's ``clip(x, 0, 1)``.
+    epochs, batch_size, optimizer, learning_rate, momentum, clip_value
+        Training settings; ``batch_size=1`` with ``optimizer="sgd"`` is the blog's per-sample loop.
+        ``momentum`` only applies to SGD. ``clip_value`` clips each gradient entry.
+    random_state : int or None
+        Seed of the one ``np.random.Generator`` used for initialisation and shuffling.
+    n_snapshots : int
+        How many latent snapshots of the held-out set to record during training.
+
+    Attributes
+    ----------
+    history_ : dict of lists
+        Per-epoch ``train_loss``, ``val_loss`` (mean squared error per pixel), ``seconds``...
+    snapshot_epochs_ : ndarray of shape (n_snapshots,)
+    latent_snapshots_ : ndarray of shape (n_snapshots, n_points, latent_dim)
+    n_features_in_ : int
+    seconds_ : float
+        Wall time of ``fit``.
+    """
+
+    kind = "ae"
+
+    def _build_latent_heads(self, width, named, rng):
+        self.latent_layer_ = Dense(width, self.latent_dim, rng, input_grad=bool(self.hidden_sizes))
+        named[f"enc{len(self.hidden_sizes) + 1}"] = self.latent_layer_
+
+    def encode(self, X):
+        """Map images to latent codes: (n_samples, input_dim) -> (n_samples, latent_dim)."""
+        self._check_fitted()
+        X = check_images(X, self.input_dim)
+        return self.latent_layer_.forward(forward_all(self.encoder_, X))
+
+    def _train_step(self, x, beta, rng):
+        z = self.latent_layer_.forward(forward_all(self.encoder_, x))  # (batch, latent)
+        x_hat = self.output_layer_.forward(forward_all(self.decoder_, z))
+        recon, d_x_hat = mse(x_hat, x)
+        d_z = backward_all(self.decoder_, self.output_layer_.backward(d_x_hat))
+        backward_all(self.encoder_, self.latent_layer_.backward(d_z))
+        return recon, 0.0, None
+
+    def evaluate(self, X):
+        """Score images: ``loss`` = ``recon`` = mean squared error per pixel; ``kl`` is 0.
+
+        Returns
+        -------
+        dict with ``loss``, ``recon``, ``kl`` (floats) and ``kl_per_dim`` (list of zeros).
+        """
+        self._check_fitted()
+        return self._score(check_images(X, self.input_dim))
+
+    def _score(self, X):
+        z = self.latent_layer_.forward(forward_all(self.encoder_, X))
+        recon, _ = mse(self._pixels(forward_all(self.decoder_, z)), X)
+        return {"loss": recon, "recon": recon, "kl": 0.0, "kl_per_dim": [0.0] * self.latent_dim}
+
+
+class VAE(_BaseAutoencoder):
+    """Variational autoencoder with a Gaussian encoder and a Bernoulli (sigmoid) decoder.
+
+    The encoder's hidden layers feed two linear heads, ``mu`` and ``log_var``; training samples
+    ``z = mu + exp(0.5 * log_var) * eps`` with ``eps ~ N(0, I)`` (the reparameterization trick)
+    and minimises ``BCE(x, decode(z)) + beta_t * KL(q(z|x) || N(0, I))`` per image.
+
+    Parameters
+    ----------
+    beta : float >= 0
+        Weight of the KL term (beta-VAE). ``beta=0`` turns off the regulariser.
+    kl_warmup : int >= 0
+        Epochs over which the KL weight rises linearly from 0 to ``beta``; 0 means no warm-up.
+    Other parameters
+        As in :class:`Autoencoder`; ``output`` must be ``"sigmoid"``.
+
+    Attributes
+    ----------
+    history_ : dict of lists
+        Per-epoch ``train_loss`` / ``val_loss`` (BCE + KL in nats per image, independent of beta),
+        ``*_recon`` (BCE), ``*_kl``, ``*_kl_per_dim`` and the effective ``beta``.
+
+    Notes
+    -----
+    The reported loss is the negative ELBO estimated with one noise draw, the blog's
+    ``bce + kl``; ``beta`` only changes what is optimised, not what is reported.
+    """
+
+    kind = "vae"
+    _output_choices = ("sigmoid",)
+
+    def __init__(self, input_dim=64, hidden_sizes=(32,), latent_dim=2, output="sigmoid", beta=1.0, kl_warmup=0,
+                 epochs=300, batch_size=32, optimizer="adam", learning_rate=0.003, momentum=0.9,
+                 clip_value=None, random_state=0, n_snapshots=30):
+        super().__init__(input_dim=input_dim, hidden_sizes=hidden_sizes, latent_dim=latent_dim, output=output,
+                         epochs=epochs, batch_size=batch_size, optimizer=optimizer, learning_rate=learning_rate,
+                         momentum=momentum, clip_value=clip_value, random_state=random_state,
+                         n_snapshots=n_snapshots)
+        self.beta = beta
+        self.kl_warmup = kl_warmup
+
+    def validate_params(self):
+        super().validate_params()
+        _check_float("beta", self.beta, low=0.0)
+        _check_int("kl_warmup", self.kl_warmup, 0)
+
+    def beta_at(self, epoch):
+        """The KL weight used in 1-based ``epoch``: a linear ramp from 0 over ``kl_warmup`` epochs."""
+        if self.kl_warmup == 0:
+            return float(self.beta)
+        return float(self.beta) * min(1.0, (epoch - 1) / self.kl_warmup)
+
+    def _build_latent_heads(self, width, named, rng):
+        self.mu_head_ = Dense(width, self.latent_dim, rng, input_grad=bool(self.hidden_sizes))
+        self.log_var_head_ = Dense(width, self.latent_dim, rng, input_grad=bool(self.hidden_sizes))
+        named["mu"], named["logvar"] = self.mu_head_, self.log_var_head_
+
+    def encode_distribution(self, X):
+        """Return the posterior ``(mu, log_var)``, each of shape (n_samples, latent_dim)."""
+        self._check_fitted()
+        X = check_images(X, self.input_dim)
+        h = forward_all(self.encoder_, X)
+        return self.mu_head_.forward(h), self.log_var_head_.forward(h)
+
+    def encode(self, X):
+        """Map images to the posterior means: (n_samples, input_dim) -> (n_samples, latent_dim)."""
+        return self.encode_distribution(X)[0]
+
+    def _forward_losses(self, x, eps):
+        h = forward_all(self.encoder_, x)
+        mu, log_var = self.mu_head_.forward(h), self.log_var_head_.forward(h)  # (batch, latent)
+        std = np.exp(0.5 * log_var)
+        z = mu + std * eps
+        logits = forward_all(self.decoder_, z)  # (batch, input_dim)
+        recon, d_logits = bce_with_logits(logits, x)
+        kl, d_mu_kl, d_log_var_kl, kl_per_dim = gaussian_kl(mu, log_var)
+        return recon, kl, kl_per_dim, (d_logits, d_mu_kl, d_log_var_kl, std)
+
+    def _train_step(self, x, beta, rng):
+        eps = rng.standard_normal((x.shape[0], self.latent_dim))  # (batch, latent)
+        recon, kl, kl_per_dim, (d_logits, d_mu_kl, d_log_var_kl, std) = self._forward_losses(x, eps)
+        d_z = backward_all(self.decoder_, d_logits)
+        # z = mu + std * eps: dz/dmu = 1 ; dz/dlog_var = eps * std / 2
+        d_mu = d_z + beta * d_mu_kl
+        d_log_var = d_z * eps * 0.5 * std + beta * d_log_var_kl
+        d_h_mu, d_h_log_var = self.mu_head_.backward(d_mu), self.log_var_head_.backward(d_log_var)
+        if self.encoder_:
+            backward_all(self.encoder_, d_h_mu + d_h_log_var)
+        return recon, kl, kl_per_dim
+
+    def evaluate(self, X):
+        """Score images with one fixed-seed noise draw per image.
+
+        Returns
+        -------
+        dict with ``loss`` (BCE + KL, nats per image), ``recon`` (BCE), ``kl`` and ``kl_per_dim``.
+        """
+        self._check_fitted()
+        return self._score(check_images(X, self.input_dim))
+
+    def _score(self, X):
+        eps = np.random.default_rng(_EVALUATION_SEED).standard_normal((X.shape[0], self.latent_dim))
+        recon, kl, kl_per_dim, _ = self._forward_losses(X, eps)
+        return {"loss": recon + kl, "recon": recon, "kl": kl, "kl_per_dim": [float(v) for v in kl_per_dim]}
+
+
+MODELS = {"ae": Autoencoder, "vae": VAE}
+
+
+def _check_int(name, value, low):
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
+
+
+def _check_float(name, value, low=None, high=None, low_open=False, high_open=False):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}.")
+    if low is not None and (value < low or (low_open and value == low)):
+        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}.")
+    if high is not None and (value > high or (high_open and value == high)):
+        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value!r}.")

@@ -1,0 +1,75 @@
+"""Optimizers that own their state and update a flat parameter buffer in place."""
+
+import numpy as np
+
+
+class SGD:
+    """Stochastic gradient descent with momentum: ``v = m v - lr g ; p += v`` (the blog's update).
+
+    Parameters
+    ----------
+    params, grads : ndarray of shape (n_parameters,)
+        Flat buffers; ``params`` is updated in place from ``grads``.
+    learning_rate : float
+    momentum : float in [0, 1)
+    clip_value : float or None
+        Clip every gradient entry to ``[-clip_value, clip_value]`` before the update.
+    """
+
+    def __init__(self, params, grads, learning_rate=0.01, momentum=0.9, clip_value=None):
+        self.params, self.grads = params, grads
+        self.learning_rate, self.momentum, self.clip_value = learning_rate, momentum, clip_value
+        self.velocity = np.zeros_like(params)
+        self.t = 0
+
+    def step(self):
+        if self.clip_value is not None:
+            np.clip(self.grads, -self.clip_value, self.clip_value, out=self.grads)
+        self.velocity *= self.momentum
+        self.velocity -= self.learning_rate * self.grads
+        self.params += self.velocity
+        self.t += 1
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2015) with bias-corrected moments.
+
+    Notes
+    -----
+    ``m = b1 m + (1 - b1) g ; v = b2 v + (1 - b2) g^2 ; m_hat = m / (1 - b1^t) ;
+    v_hat = v / (1 - b2^t) ; p -= lr m_hat / (sqrt(v_hat) + eps)`` (Algorithm 1 of the paper).
+    """
+
+    def __init__(self, params, grads, learning_rate=0.001, beta1=0.9, beta2=0.999, epsilon=1e-8,
+                 clip_value=None):
+        self.params, self.grads = params, grads
+        self.learning_rate, self.beta1, self.beta2, self.epsilon = learning_rate, beta1, beta2, epsilon
+        self.clip_value = clip_value
+        self.m = np.zeros_like(params)
+        self.v = np.zeros_like(params)
+        self.t = 0
+
+    def step(self):
+        g = self.grads
+        if self.clip_value is not None:
+            np.clip(g, -self.clip_value, self.clip_value, out=g)
+        self.t += 1
+        self.m *= self.beta1
+        self.m += (1.0 - self.beta1) * g
+        self.v *= self.beta2
+        self.v += (1.0 - self.beta2) * (g * g)
+        m_hat = self.m / (1.0 - self.beta1**self.t)
+        v_hat = self.v / (1.0 - self.beta2**self.t)
+        self.params -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
+
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+
+
+def make_optimizer(name, params, grads, learning_rate, momentum=0.9, clip_value=None):
+    """Build an optimizer by name; an unknown name raises ``ValueError`` listing the valid ones."""
+    if name == "sgd":
+        return SGD(params, grads, learning_rate=learning_rate, momentum=momentum, clip_value=clip_value)
+    if name == "adam":
+        return Adam(params, grads, learning_rate=learning_rate, clip_value=clip_value)
+    raise ValueError(f"Unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}.")
