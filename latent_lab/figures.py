@@ -8,6 +8,7 @@ NumPy arrays come back from a chart selection as dicts.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -79,7 +80,7 @@ def manifold_trace(grid: np.ndarray, images: np.ndarray, opacity: float = 0.85) 
     its neighbours, so the picture sits on the same axes as the codes.
     """
     grid = np.asarray(grid, dtype=float)
-    n = int(round(np.sqrt(len(grid))))
+    n = round(np.sqrt(len(grid)))
     if n * n != len(grid) or len(images) != len(grid):
         raise ValueError(f"expected n*n grid points and as many images, got {len(grid)} and "
                          f"{len(images)}")
@@ -101,7 +102,7 @@ def manifold_trace(grid: np.ndarray, images: np.ndarray, opacity: float = 0.85) 
 def _pixel_coordinates(centers: np.ndarray) -> np.ndarray:
     edges = _tile_edges(centers)
     coords = []
-    for left, right in zip(edges[:-1], edges[1:], strict=True):
+    for left, right in itertools.pairwise(edges):
         step = (right - left) / IMAGE_SIDE
         coords.extend(left + step * (np.arange(IMAGE_SIDE) + 0.5))
     return np.asarray(coords)  # (n*8,)

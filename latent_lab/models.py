@@ -1,0 +1,130 @@
+"""Cached access to trained models, shared by every session of the server.
+
+``st.cache_resource`` keeps one *slot* per model config (bounded by ``max_entries``). The slot is
+filled outside the cached function: Streamlit records the elements a cached function draws and
+replays them on every later hit, so a progress bar updated from inside it breaks the second
+session that asks for the same model (``CacheReplayClosureError``). Filling the slot under its own
+lock keeps the guarantee that matters: two sessions asking for the same config train it once,
+the second waits for the first and shares its model. Models are read-only once in a slot.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+import time
+
+import streamlit as st
+
+from latent_lab import specs
+from vae_core import load_model
+
+# The shipped assets (2 defaults + the 14-model β sweep) plus room for models trained live.
+MAX_MODELS = 32
+
+
+class _Slot:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.model = None
+
+
+@st.cache_resource(max_entries=MAX_MODELS, show_spinner=False)
+def _slot(key: tuple) -> _Slot:
+    return _Slot()
+
+
+@functools.cache
+def _shipped_by_key() -> dict[tuple, str]:
+    return {specs.config_key(cfg): stem for stem, cfg in specs.shipped_configs().items()}
+
+
+def _load_shipped(config: dict):
+    stem = _shipped_by_key().get(specs.config_key(config))
+    path = specs.asset_path(stem) if stem else None
+    if path is None or not path.exists():
+        return None
+    model = load_model(path)
+    # A stale file (the core's defaults changed since it was built) must not pass for this config.
+    if specs.config_key({"kind": config["kind"], **model.get_params()}) != specs.config_key(config):
+        return None
+    return model
+
+
+def is_cached(config: dict) -> bool:
+    """Whether ``config`` is trained already, or ships in ``assets/``: asking for it is instant."""
+    key = specs.config_key(config)
+    return _slot(key).model is not None or key in _shipped_by_key()
+
+
+def get_model(config: dict, progress=None):
+    """The fitted model of ``config``: from the cache, the shipped assets, or trained now.
+
+    Parameters
+    ----------
+    config : dict
+        A full config from :func:`latent_lab.specs.model_config`.
+    progress : callable, optional
+        Receives the core's per-epoch ``fit`` callback dicts while this session trains.
+
+    Raises
+    ------
+    vae_core.TrainingDivergedError
+        If training diverges; nothing is cached, so asking again retries.
+    """
+    slot = _slot(specs.config_key(config))
+    if slot.model is not None:
+        return slot.model
+    if not slot.lock.acquire(blocking=False):
+        _wait_for_other_session(slot)
+    try:
+        if slot.model is None:
+            model = _load_shipped(config)
+            if model is None:
+                model = specs.train_model(config, callback=progress)
+            slot.model = model
+        return slot.model
+    finally:
+        slot.lock.release()
+
+
+def _wait_for_other_session(slot: _Slot) -> None:
+    # Each update of the notice is also a point where Streamlit can stop this run if the user
+    # moves on, so a waiting session never hangs.
+    notice = st.empty()
+    start = time.perf_counter()
+    while not slot.lock.acquire(timeout=0.25):
+        notice.info(f"Another session is training this exact configuration; its model will be "
+                    f"shared with you when it is done ({time.perf_counter() - start:.0f} s).")
+    notice.empty()
+
+
+def default_models():
+    """The shipped default autoencoder and VAE."""
+    configs = specs.shipped_configs()
+    return get_model(configs["ae_default"]), get_model(configs["vae_default"])
+
+
+def sweep_model(beta: float, warmup: bool):
+    return get_model(specs.shipped_configs()[specs.sweep_name(beta, warmup)])
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def sweep_points() -> list[dict]:
+    """Held-out reconstruction and KL of every model in the β sweep."""
+    X_test = specs.digits()[0].X_test
+    points = []
+    for beta in specs.SWEEP_BETAS:
+        for warmup in (False, True):
+            scores = sweep_model(beta, warmup).evaluate(X_test)
+            points.append({"beta": beta, "warmup": warmup, "kl": float(scores["kl"]),
+                           "recon": float(scores["recon"])})
+    return points
+
+
+def load_uploaded(data: bytes):
+    """A model from the bytes of an uploaded ``.npz`` file, kept by the session that uploaded it.
+
+    Raises ``vae_core.ModelFileError`` with a plain message for anything that is not a model.
+    """
+    return load_model(data)

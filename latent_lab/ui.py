@@ -1,0 +1,76 @@
+"""The page skeleton and small widgets every page shares."""
+
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+# Widget keys start with their page's prefix. Keys ending in one of the suffixes below belong to
+# widgets whose value Streamlit refuses to have set (buttons, uploads, chart selections).
+PAGE_PREFIXES = ("train_", "latent_", "beta_", "interp_", "gen_")
+UNSETTABLE_SUFFIXES = ("_button", "_upload", "_chart")
+
+
+def keep_widget_state() -> None:
+    """Keep every page's widget values when the user visits another page.
+
+    Streamlit forgets a widget's value once a run does not draw it; writing the value back as
+    plain session state before any widget is drawn keeps it (Streamlit's documented workaround).
+    """
+    for key in list(st.session_state.keys()):
+        if key.startswith(PAGE_PREFIXES) and not key.endswith(UNSETTABLE_SUFFIXES):
+            st.session_state[key] = st.session_state[key]
+
+
+def set_defaults(values: dict) -> None:
+    """Seed widget values once per session; widgets then take them from session state."""
+    for key, value in values.items():
+        st.session_state.setdefault(key, value)
+
+
+def page(title: str, explanation: str) -> None:
+    """The start of every page: config, kept widget state, title and one plain paragraph."""
+    tab_title = title if title == "Latent Lab" else f"{title} · Latent Lab"
+    st.set_page_config(page_title=tab_title, page_icon="🔢", layout="wide")
+    keep_widget_state()
+    st.title(title)
+    st.markdown(explanation)
+
+
+def describe(config: dict) -> str:
+    """A one-line summary of a model config."""
+    kind = config["kind"].upper()
+    parts = [
+        kind, f"latent {config['latent_dim']}", f"hidden {list(config['hidden_sizes'])}",
+        f"{config['epochs']} epochs", f"{config['optimizer']} lr {config['learning_rate']:g}",
+        f"batch {config['batch_size']}", f"seed {config['random_state']}",
+    ]
+    if config["kind"] == "vae":
+        parts[1:1] = [f"β {config['beta']:g}", f"warm-up {config['kl_warmup']} epochs"]
+    return " · ".join(parts)
+
+
+def progress_callback(bar, min_interval: float = 0.1):
+    """A ``fit`` callback that moves ``bar`` (an ``st.progress``) at most every ``min_interval`` s."""
+    last = [0.0]
+
+    def update(info: dict) -> None:
+        now = time.perf_counter()
+        final = info["epoch"] == info["epochs"]
+        if not final and now - last[0] < min_interval:
+            return
+        last[0] = now
+        text = f"epoch {info['epoch']}/{info['epochs']} · train loss {info['train_loss']:.4g}"
+        if info.get("val_loss") is not None:
+            text += f" · held-out loss {info['val_loss']:.4g}"
+        if info.get("beta") is not None:
+            text += f" · β {info['beta']:.3g}"
+        bar.progress(info["epoch"] / info["epochs"], text=text)
+
+    return update
+
+
+def plot(fig, key: str | None = None, **kwargs):
+    """Draw a Plotly figure across the container width."""
+    return st.plotly_chart(fig, key=key, width="stretch", **kwargs)
