@@ -5,6 +5,8 @@ Each layer keeps its parameters and their gradients in matching dicts (``params[
 gradient with respect to the layer's input.
 """
 
+import functools
+
 import numpy as np
 
 
@@ -23,13 +25,16 @@ class Dense:
 
     def forward(self, x):
         self._x = x  # (batch, n_in)
-        return x @ self.params["W"] + self.params["b"]
+        y = x @ self.params["W"]
+        y += self.params["b"]
+        return y
 
     def backward(self, dy):
         # dL/dW = x^T dy, dL/db = sum over the batch of dy; written in place because the
-        # gradient arrays may be views into the optimizer's flat buffer.
+        # gradient arrays may be views into the optimizer's flat buffer. The batch sum is a
+        # matrix product with ones: several times faster than dy.sum(axis=0) for these shapes.
         np.matmul(self._x.T, dy, out=self.grads["W"])
-        np.sum(dy, axis=0, out=self.grads["b"])
+        np.matmul(_ones(dy.shape[0], dy.dtype), dy, out=self.grads["b"])
         # dL/dx = dy W^T
         return dy @ self.params["W"].T if self.input_grad else None
 
@@ -44,7 +49,7 @@ class _Activation:
 class ReLU(_Activation):
     def forward(self, x):
         self._active = x > 0
-        return np.where(self._active, x, 0.0)
+        return np.maximum(x, 0.0)
 
     def backward(self, dy):
         # d relu(x)/dx = 1 where x > 0, else 0
@@ -93,9 +98,21 @@ def make_activation(name):
 
 
 def sigmoid(x):
-    """Numerically stable logistic function (no overflow warning for large negative x)."""
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1.0, e) / (1.0 + e)
+    """Logistic function, exact at both tails.
+
+    For x below about -88 (float32) or -709 (float64), exp(-x) overflows to inf and
+    1 / (1 + inf) is the correct 0; only the warning is silenced. This is several times faster
+    than the branch-free ``np.where`` formulation.
+    """
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-x))
+
+
+@functools.lru_cache(maxsize=16)
+def _ones(n, dtype):
+    ones = np.ones(n, dtype=dtype)
+    ones.flags.writeable = False
+    return ones
 
 
 def forward_all(layers, x):
@@ -110,8 +127,8 @@ def backward_all(layers, dy):
     return dy
 
 
-def pack_parameters(named_layers):
-    """Move every parameter and gradient of ``named_layers`` into two flat float64 buffers.
+def pack_parameters(named_layers, dtype="float64"):
+    """Move every parameter and gradient of ``named_layers`` into two flat buffers of ``dtype``.
 
     The layers keep working on views into the buffers, so an optimizer can update all
     parameters with a handful of vectorized operations instead of one loop per array.
@@ -130,7 +147,7 @@ def pack_parameters(named_layers):
         for key, value in layer.params.items():
             entries.append((layer_name, key, slice(size, size + value.size), value.shape))
             size += value.size
-    flat_params, flat_grads = np.empty(size), np.zeros(size)
+    flat_params, flat_grads = np.empty(size, dtype=dtype), np.zeros(size, dtype=dtype)
     for layer_name, key, where, shape in entries:
         layer = named_layers[layer_name]
         flat_params[where] = layer.params[key].ravel()

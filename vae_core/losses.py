@@ -6,6 +6,8 @@ so a training step and a finite-difference test read the same maths.
 
 import numpy as np
 
+from .layers import sigmoid
+
 
 def mse(x_hat, x):
     """Mean squared error per pixel (the blog's AE loss).
@@ -22,7 +24,7 @@ def mse(x_hat, x):
     """
     diff = x_hat - x
     # d/dx_hat mean(diff^2) = 2 diff / (n_samples * n_features)
-    return float(np.mean(diff**2)), (2.0 / diff.size) * diff
+    return float(np.vdot(diff, diff)) / diff.size, (2.0 / diff.size) * diff
 
 
 def bce_with_logits(logits, x):
@@ -40,12 +42,15 @@ def bce_with_logits(logits, x):
     d_logits : ndarray of shape (n_samples, n_features)
     """
     n_samples = logits.shape[0]
-    # One exp serves both the loss and the gradient: softplus(l) = max(l, 0) + log1p(exp(-|l|)).
-    e = np.exp(-np.abs(logits))
-    loss = np.sum(np.maximum(logits, 0.0) - x * logits + np.log1p(e)) / n_samples
-    p = np.where(logits >= 0, 1.0, e) / (1.0 + e)  # sigmoid(l), stable on both sides
+    # softplus(l) = max(l, 0) + log1p(exp(-|l|)) never overflows
+    softplus = np.maximum(logits, 0.0)
+    softplus += np.log1p(np.exp(-np.abs(logits)))
+    loss = (float(np.sum(softplus)) - float(np.vdot(x, logits))) / n_samples
     # d/dl [softplus(l) - x l] = sigmoid(l) - x
-    return float(loss), (p - x) / n_samples
+    d_logits = sigmoid(logits)
+    d_logits -= x
+    d_logits *= 1.0 / n_samples
+    return loss, d_logits
 
 
 def gaussian_kl(mu, log_var):

@@ -58,9 +58,12 @@ class Adam:
         self.m += (1.0 - self.beta1) * g
         self.v *= self.beta2
         self.v += (1.0 - self.beta2) * (g * g)
-        m_hat = self.m / (1.0 - self.beta1**self.t)
-        v_hat = self.v / (1.0 - self.beta2**self.t)
-        self.params -= self.learning_rate * m_hat / (np.sqrt(v_hat) + self.epsilon)
+        # lr * m_hat / (sqrt(v_hat) + eps), with the bias corrections folded into scalars so the
+        # update is a few in-place vector operations.
+        denominator = np.sqrt(self.v)
+        denominator *= 1.0 / np.sqrt(1.0 - self.beta2**self.t)
+        denominator += self.epsilon
+        self.params -= (self.learning_rate / (1.0 - self.beta1**self.t)) * self.m / denominator
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}

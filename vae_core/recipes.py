@@ -8,16 +8,16 @@ RECIPES = {
     # clipping for the VAE; no KL warm-up.
     "blog": {
         "ae": {"output": "clip", "epochs": 200, "batch_size": 1, "optimizer": "sgd", "learning_rate": 0.005,
-               "momentum": 0.9, "clip_value": None},
+               "momentum": 0.9, "clip_value": None, "dtype": "float64"},
         "vae": {"output": "sigmoid", "epochs": 300, "batch_size": 1, "optimizer": "sgd", "learning_rate": 0.003,
-                "momentum": 0.9, "clip_value": 1.0, "beta": 1.0, "kl_warmup": 0},
+                "momentum": 0.9, "clip_value": 1.0, "beta": 1.0, "kl_warmup": 0, "dtype": "float64"},
     },
-    # Same networks, trained on shuffled mini-batches with Adam.
+    # Same networks, trained on shuffled mini-batches with Adam in float32.
     "fast": {
         "ae": {"output": "sigmoid", "epochs": 200, "batch_size": 128, "optimizer": "adam", "learning_rate": 0.01,
-               "clip_value": None},
+               "clip_value": None, "dtype": "float32"},
         "vae": {"output": "sigmoid", "epochs": 300, "batch_size": 128, "optimizer": "adam", "learning_rate": 0.01,
-                "clip_value": None, "beta": 1.0, "kl_warmup": 0},
+                "clip_value": None, "beta": 1.0, "kl_warmup": 0, "dtype": "float32"},
     },
 }
 

@@ -45,14 +45,14 @@ def train(model, X, X_val, rng, callback=None):
 
     for epoch in range(1, model.epochs + 1):
         beta = model.beta_at(epoch) if model.kind == "vae" else 0.0
-        order = rng.permutation(n_samples)
+        shuffled = X[rng.permutation(n_samples)]  # one gather per epoch; batches are views
         recon_sum, kl_sum = 0.0, 0.0
         kl_dim_sum = np.zeros(latent_dim)
         # Diverging runs overflow exp(log_var) before they produce NaN; the check below turns
         # that into one clear error instead of a screen of warnings.
         with np.errstate(over="ignore", invalid="ignore"):
             for begin in range(0, n_samples, batch_size):
-                batch = X[order[begin:begin + batch_size]]
+                batch = shuffled[begin:begin + batch_size]
                 recon, kl, kl_per_dim = model._train_step(batch, beta, rng)
                 optimizer.step()
                 weight = batch.shape[0]

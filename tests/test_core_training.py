@@ -1,0 +1,141 @@
+"""Training behaviour: quality against the blog and PCA, determinism, divergence, schedules."""
+
+import numpy as np
+import pytest
+
+from vae_core import VAE, TrainingDivergedError, make_model, pca_reconstruction_mse
+from vae_core.optimizers import SGD, Adam, make_optimizer
+from vae_core.training import HISTORY_KEYS
+
+
+@pytest.fixture(scope="module")
+def fast_vae(digits):
+    return make_model("vae").fit(digits.X_train, digits.X_test)
+
+
+@pytest.fixture(scope="module")
+def fast_ae(digits):
+    return make_model("ae").fit(digits.X_train, digits.X_test)
+
+
+def test_fast_vae_beats_the_blogs_printed_loss_without_collapsing(fast_vae, digits):
+    train, test = fast_vae.evaluate(digits.X_train), fast_vae.evaluate(digits.X_test)
+    assert train["loss"] <= 24.8  # the post's printed final loss (epoch 250)
+    assert test["loss"] <= 25.5
+    assert test["kl"] > 1.0  # the latent code carries information: no posterior collapse
+    assert min(test["kl_per_dim"]) > 0.3  # ...in both latent dimensions
+    assert fast_vae.history_["train_loss"][-1] <= 24.8
+
+
+def test_fast_autoencoder_beats_two_component_pca(fast_ae, digits):
+    pca = pca_reconstruction_mse(digits.X_train, digits.X_test, n_components=2)
+    held_out = fast_ae.evaluate(digits.X_test)["loss"]
+    assert held_out < pca
+    assert held_out < 0.045
+
+
+def test_losses_fall_during_training(fast_vae, fast_ae):
+    for model in (fast_vae, fast_ae):
+        history = model.history_
+        assert history["val_loss"][-1] < 0.8 * history["val_loss"][0]
+        assert history["train_loss"][-1] < history["train_loss"][0]
+
+
+def test_history_has_one_entry_per_epoch(fast_vae):
+    history = fast_vae.history_
+    assert set(history) == set(HISTORY_KEYS)
+    for key in HISTORY_KEYS:
+        assert len(history[key]) == fast_vae.epochs, key
+    np.testing.assert_allclose(np.sum(history["val_kl_per_dim"], axis=1), history["val_kl"])
+    np.testing.assert_allclose(np.array(history["train_recon"]) + history["train_kl"], history["train_loss"])
+    assert np.all(np.diff(history["seconds"]) > 0)
+
+
+def test_latent_snapshots_track_training(fast_vae, digits):
+    epochs, snapshots = fast_vae.snapshot_epochs_, fast_vae.latent_snapshots_
+    assert epochs[0] == 0 and epochs[-1] == fast_vae.epochs
+    assert snapshots.shape == (len(epochs), digits.X_test.shape[0], 2)
+    np.testing.assert_array_equal(snapshots[-1], fast_vae.encode(digits.X_test))
+    assert not np.allclose(snapshots[0], snapshots[-1])
+
+
+def test_same_seed_and_config_give_bitwise_identical_weights_and_history(digits):
+    runs = [make_model("vae", epochs=15, random_state=4).fit(digits.X_train, digits.X_test) for _ in range(2)]
+    np.testing.assert_array_equal(runs[0].flat_params_, runs[1].flat_params_)
+    for key in HISTORY_KEYS:
+        if key != "seconds":
+            assert runs[0].history_[key] == runs[1].history_[key], key
+    np.testing.assert_array_equal(runs[0].latent_snapshots_, runs[1].latent_snapshots_)
+    other = make_model("vae", epochs=15, random_state=5).fit(digits.X_train, digits.X_test)
+    assert not np.array_equal(other.flat_params_, runs[0].flat_params_)
+
+
+def test_kl_warmup_ramps_beta_linearly_from_zero(digits):
+    model = make_model("vae", beta=2.0, kl_warmup=4, epochs=6).fit(digits.X_train, digits.X_test)
+    assert model.history_["beta"] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.0]
+    assert [VAE(beta=1.0, kl_warmup=0).beta_at(e) for e in (1, 50)] == [1.0, 1.0]
+
+
+def test_beta_zero_lets_kl_grow_and_large_beta_collapses_it(digits):
+    free = make_model("vae", beta=0.0, epochs=60).fit(digits.X_train, digits.X_test)
+    squeezed = make_model("vae", beta=8.0, epochs=60).fit(digits.X_train, digits.X_test)
+    assert free.history_["val_kl"][-1] > 3 * squeezed.history_["val_kl"][-1]
+    assert squeezed.history_["val_kl"][-1] < 1.0
+
+
+def test_callback_reports_every_epoch(digits):
+    seen = []
+    make_model("vae", epochs=3).fit(digits.X_train, digits.X_test, callback=seen.append)
+    assert [info["epoch"] for info in seen] == [1, 2, 3]
+    assert set(seen[0]) == {"epoch", "epochs", "train_loss", "val_loss", "beta"}
+    assert all(np.isfinite(info["val_loss"]) for info in seen)
+
+
+def test_divergence_raises_a_clear_error_and_keeps_the_last_finite_weights(digits):
+    model = make_model("vae", optimizer="sgd", learning_rate=5.0, momentum=0.9, epochs=50, batch_size=16)
+    with pytest.raises(TrainingDivergedError, match="diverged in epoch") as info:
+        model.fit(digits.X_train, digits.X_test)
+    assert "learning rate" in str(info.value)
+    assert np.all(np.isfinite(model.flat_params_))
+    completed = len(model.history_["epoch"])
+    assert completed < 50
+    assert all(np.isfinite(model.history_["train_loss"]))
+    if completed:
+        assert model.evaluate(digits.X_test)["loss"] == pytest.approx(model.history_["val_loss"][-1])
+
+
+def test_training_without_held_out_data(digits):
+    model = make_model("ae", epochs=2).fit(digits.X_train[:200])
+    assert model.history_["val_loss"] == []
+    assert model.latent_snapshots_.shape[1] == 200
+
+
+def test_sgd_step_matches_the_momentum_formula():
+    params, grads = np.array([1.0, -2.0, 3.0]), np.array([0.5, 4.0, -3.0])
+    optimizer = SGD(params, grads, learning_rate=0.1, momentum=0.9, clip_value=1.0)
+    optimizer.step()
+    optimizer.step()
+    clipped = np.array([0.5, 1.0, -1.0])
+    v1 = -0.1 * clipped
+    v2 = 0.9 * v1 - 0.1 * clipped
+    np.testing.assert_allclose(params, np.array([1.0, -2.0, 3.0]) + v1 + v2)
+
+
+def test_adam_steps_match_the_papers_algorithm():
+    start = np.array([0.5, -1.5])
+    params, grads = start.copy(), np.zeros(2)
+    optimizer = Adam(params, grads, learning_rate=0.01)
+    m = v = np.zeros(2)
+    expected = start.copy()
+    for t, g in enumerate([np.array([0.2, -3.0]), np.array([-0.1, 1.0])], start=1):
+        grads[:] = g
+        optimizer.step()
+        m = 0.9 * m + 0.1 * g
+        v = 0.999 * v + 0.001 * g**2
+        expected = expected - 0.01 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
+    np.testing.assert_allclose(params, expected, rtol=1e-12)
+
+
+def test_unknown_optimizer_lists_the_valid_ones():
+    with pytest.raises(ValueError, match=r"\['adam', 'sgd'\]"):
+        make_optimizer("rmsprop", np.zeros(1), np.zeros(1), 0.1)
