@@ -21,6 +21,7 @@ run: $(BIN)/.runtime-installed
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 test: $(BIN)/.dev-installed
+	./scripts/ensure_chromium.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

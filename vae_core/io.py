@@ -95,6 +95,8 @@ def load_model(file):
         if kind not in MODELS:
             raise ModelFileError(f"Unknown model class {kind!r} in file; expected one of {sorted(MODELS)}.")
         params = json.loads(str(contents["hyperparameters"]))
+        if isinstance(params, dict) and isinstance(params.get("hidden_sizes"), list):
+            params["hidden_sizes"] = tuple(params["hidden_sizes"])  # JSON has no tuples
         history = json.loads(str(contents["history"]))
         model = MODELS[kind](**params)
         model.validate_params()
