@@ -24,6 +24,8 @@ DIGIT_COLORS = (
 INK_SCALE = [[0.0, "#ffffff"], [1.0, "#111111"]]
 IMAGE_SIDE = 8
 CLICK_GRID_NAME = "click grid"
+# The rate-distortion plane draws rates below this floor at the floor (log axis).
+RATE_FLOOR = 0.01
 
 
 def axis_range(*codes: np.ndarray, pad: float = 0.08) -> tuple[tuple[float, float], ...]:
@@ -49,12 +51,17 @@ def uniform_grid(x_range: Sequence[float], y_range: Sequence[float], n: int) -> 
 def _click_grid_trace(x_range, y_range, n: int) -> go.Scattergl | go.Scatter:
     # Plotly reports clicks on trace points only; an invisible grid under the data turns a click
     # on empty space into the nearest grid point.
+    # The figure stays the same between clicks (a changed figure is a new chart to Streamlit and
+    # loses its selection, and redrawing it is slow), so the browser marks the clicked point
+    # itself through the `selected` style.
     grid = uniform_grid(x_range, y_range, n)
     return go.Scatter(
-        x=grid[:, 0].tolist(),
-        y=grid[:, 1].tolist(),
+        x=grid[:, 0],
+        y=grid[:, 1],
         mode="markers",
-        marker={"size": 6, "opacity": 0, "color": "#000000"},
+        marker={"size": 8, "opacity": 0, "color": "#000000", "symbol": "star"},
+        selected={"marker": {"opacity": 1, "size": 18, "color": "#000000"}},
+        unselected={"marker": {"opacity": 0}},
         name=CLICK_GRID_NAME,
         showlegend=False,
         hovertemplate="z = (%{x:.2f}, %{y:.2f})<extra>click to decode</extra>",
@@ -117,12 +124,14 @@ def latent_map_figure(
     y_range: Sequence[float] | None = None,
     grid_n: int = 60,
     manifold: tuple[np.ndarray, np.ndarray] | None = None,
-    marker: Sequence[float] | None = None,
     paths: Sequence[tuple[str, np.ndarray, str]] = (),
     extra_points: tuple[str, np.ndarray] | None = None,
     height: int = 460,
 ) -> go.Figure:
     """Scatter of 2-D codes coloured by digit class, clickable anywhere.
+
+    A click selects the nearest point of an invisible grid (or a digit's point); the browser
+    draws the selected point as a black star.
 
     Parameters
     ----------
@@ -134,8 +143,6 @@ def latent_map_figure(
         Side of the invisible click grid; 0 for a map that is not clicked.
     manifold : (grid, images), optional
         Decoded tiles drawn under the points, see :func:`manifold_trace`.
-    marker : (z1, z2), optional
-        A clicked point, drawn as a star.
     paths : sequence of (name, array of shape (n_steps, 2), colour)
         Interpolation paths drawn as lines with markers.
     extra_points : (name, array of shape (m, 2)), optional
@@ -156,11 +163,13 @@ def latent_map_figure(
         if idx.size == 0:
             continue
         fig.add_trace(go.Scatter(
-            x=codes[idx, 0].tolist(), y=codes[idx, 1].tolist(), mode="markers",
+            x=codes[idx, 0], y=codes[idx, 1], mode="markers",
             name=str(digit), legendgroup=str(digit),
             marker={"size": 5, "color": DIGIT_COLORS[digit], "opacity": point_opacity},
-            customdata=[[int(i), digit] for i in idx],
-            hovertemplate="digit %{customdata[1]} (#%{customdata[0]})<br>"
+            selected={"marker": {"size": 14, "color": "#000000", "opacity": 1}},
+            unselected={"marker": {"opacity": point_opacity}},
+            customdata=idx.tolist(),
+            hovertemplate=f"digit {digit} (#%{{customdata}})<br>"
                           "z = (%{x:.2f}, %{y:.2f})<extra></extra>",
         ))
     for name, path, color in paths:
@@ -178,13 +187,6 @@ def latent_map_figure(
             marker={"symbol": "x-thin", "size": 9, "color": "#000000",
                     "line": {"width": 2, "color": "#000000"}},
             hovertemplate=name + " z = (%{x:.2f}, %{y:.2f})<extra></extra>",
-        ))
-    if marker is not None:
-        fig.add_trace(go.Scatter(
-            x=[float(marker[0])], y=[float(marker[1])], mode="markers", name="clicked",
-            marker={"symbol": "star", "size": 18, "color": "#000000",
-                    "line": {"width": 1.5, "color": "#ffffff"}},
-            hoverinfo="skip",
         ))
     fig.update_layout(
         title=title, height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
@@ -403,36 +405,47 @@ def latent_animation_figure(snapshots: np.ndarray, epochs: Sequence[int],
     return fig
 
 
-def rate_distortion_figure(points: Sequence[dict], chosen_beta: float,
-                           chosen_warmup: bool) -> go.Figure:
+def rate_distortion_figure(points: Sequence[dict], chosen_beta: float, chosen_warmup: bool,
+                           collapse_nats: float = 0.5) -> go.Figure:
     """Held-out KL (rate) against reconstruction (distortion) across the β sweep.
 
-    ``points`` holds dicts with keys ``beta``, ``warmup`` (bool), ``kl`` and ``recon``.
+    ``points`` holds dicts with keys ``beta``, ``warmup`` (bool), ``kl`` and ``recon``; rates
+    below ``collapse_nats`` are shaded as collapsed.
     """
+    # The rates span four decades (a collapsed model keeps ~0 nats, β = 0 dozens): a log axis
+    # with collapsed rates floored at RATE_FLOOR keeps every model visible.
+    def rate(p):
+        return max(p["kl"], RATE_FLOOR)
+
     fig = go.Figure()
-    for warm, color, name in ((False, "#1f77b4", "no warm-up"), (True, "#ff7f0e", "KL warm-up")):
+    for warm, color, name, pos in ((False, "#1f77b4", "no warm-up", "top right"),
+                                   (True, "#ff7f0e", "KL warm-up", "bottom left")):
         pts = sorted((p for p in points if bool(p["warmup"]) == warm), key=lambda p: p["beta"])
         if not pts:
             continue
         fig.add_trace(go.Scatter(
-            x=[p["kl"] for p in pts], y=[p["recon"] for p in pts], mode="lines+markers+text",
-            name=name, text=[f"β={p['beta']:g}" for p in pts], textposition="top right",
-            line={"color": color}, marker={"size": 8, "color": color},
-            hovertemplate="β=%{text}<br>KL %{x:.2f} nats<br>BCE %{y:.1f} nats<extra></extra>",
+            x=[rate(p) for p in pts], y=[p["recon"] for p in pts], mode="lines+markers+text",
+            name=name, text=[f"β={p['beta']:g}" for p in pts], textposition=pos,
+            textfont={"color": color}, line={"color": color}, marker={"size": 8, "color": color},
+            customdata=[[p["kl"]] for p in pts],
+            hovertemplate="%{text}<br>KL %{customdata[0]:.3g} nats<br>BCE %{y:.2f} nats"
+                          "<extra>" + name + "</extra>",
         ))
     chosen = [p for p in points if p["beta"] == chosen_beta and bool(p["warmup"]) == chosen_warmup]
     if chosen:
         p = chosen[0]
         fig.add_trace(go.Scatter(
-            x=[p["kl"]], y=[p["recon"]], mode="markers", name=f"chosen β={p['beta']:g}",
-            marker={"symbol": "star", "size": 20, "color": "#d62728",
+            x=[rate(p)], y=[p["recon"]], mode="markers", name=f"chosen β={p['beta']:g}",
+            marker={"symbol": "star", "size": 22, "color": "#d62728",
                     "line": {"width": 1, "color": "#000000"}},
+            hoverinfo="skip",
         ))
-    fig.add_vrect(x0=0, x1=0.5, fillcolor="#d62728", opacity=0.08, line_width=0,
-                  annotation_text="collapsed (KL < 0.5)", annotation_position="top left")
-    fig.update_layout(title="rate–distortion plane (held-out)", height=420,
-                      xaxis_title="rate: KL(q(z|x) ‖ p(z)) in nats",
+    fig.add_vrect(x0=RATE_FLOOR / 2, x1=collapse_nats, fillcolor="#d62728", opacity=0.08,
+                  line_width=0, annotation_text="collapsed", annotation_position="top left")
+    fig.update_layout(title="rate–distortion plane (held-out)", height=440,
+                      xaxis_title="rate: KL(q(z|x) ‖ p(z)) in nats (log scale)",
                       yaxis_title="distortion: reconstruction BCE in nats",
                       margin={"l": 10, "r": 10, "t": 40, "b": 10},
-                      legend={"orientation": "h", "y": -0.2})
+                      legend={"orientation": "h", "y": -0.22})
+    fig.update_xaxes(type="log")
     return fig

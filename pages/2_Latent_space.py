@@ -18,12 +18,27 @@ ui.set_defaults({"latent_manifold": False, "latent_manifold_n": 12, "latent_z": 
                  "latent_z_from": None})
 
 
-def _on_click(chart_key: str, name: str) -> None:
-    points = st.session_state[chart_key].selection.points
-    if points:
-        st.session_state.latent_z = (float(points[0]["x"]), float(points[0]["y"]))
+def _take_click(name: str) -> None:
+    """Decode the point of a new selection on a map, read before the map is redrawn.
+
+    Each map keeps its own last selection, so a selection is taken only when it is new: an old
+    one on the other map must not undo the latest click.
+    """
+    seen_key = f"latent_{name.lower()}_seen"
+    state = st.session_state.get(f"latent_{name.lower()}_chart")
+    points = state["selection"]["points"] if state else []
+    if not points:
+        st.session_state[seen_key] = None
+        return
+    z = (float(points[0]["x"]), float(points[0]["y"]))
+    if st.session_state.get(seen_key) != z:
+        st.session_state[seen_key] = z
+        st.session_state.latent_z = z
         st.session_state.latent_z_from = name
 
+
+for name in ("AE", "VAE"):
+    _take_click(name)
 
 ae, vae = models.default_models()
 _, X_all, y_all = specs.digits()
@@ -48,14 +63,13 @@ for name, model, codes in (("AE", ae, ae_codes), ("VAE", vae, vae_codes)):
         manifold = (grid, model.decode(grid))
     maps.append((name, figures.latent_map_figure(
         codes, y_all, title=f"{name} latent space (click to decode)", x_range=x_range,
-        y_range=y_range, manifold=manifold, marker=z)))
+        y_range=y_range, manifold=manifold)))
 
 map_columns = st.columns(2)
 for column, (name, fig) in zip(map_columns, maps, strict=True):
     key = f"latent_{name.lower()}_chart"
     with column:
-        ui.plot(fig, key=key, on_select=lambda k=key, n=name: _on_click(k, n),
-                selection_mode="points")
+        ui.plot(fig, key=key, on_select="rerun", selection_mode="points")
 
 source = st.session_state.latent_z_from
 st.subheader(f"Decoding z = ({z[0]:.2f}, {z[1]:.2f})")

@@ -55,6 +55,7 @@ with left:
     ui.plot(figures.image_grid_figure(samples, 10), key="beta_samples_chart")
     st.caption("Decoded from the same 20 draws of N(0, I) for every β.")
 with right:
-    ui.plot(figures.rate_distortion_figure(points, beta, warmup), key="beta_rd_chart")
+    ui.plot(figures.rate_distortion_figure(points, beta, warmup,
+                                                 specs.COLLAPSE_NATS), key="beta_rd_chart")
     st.caption("Each point is one model of the sweep. Moving right spends more nats on the "
                "code (rate) to buy a lower reconstruction error (distortion).")

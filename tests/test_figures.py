@@ -44,23 +44,24 @@ def test_latent_map_has_invisible_click_grid_under_the_data(codes):
     grid = fig.data[0]
     assert grid.name == figures.CLICK_GRID_NAME
     assert len(grid.x) == 400 and grid.marker.opacity == 0
+    assert grid.selected.marker.opacity == 1  # the browser shows the clicked point
     # Every digit class gets one trace, with customdata as plain lists (index, label).
     digit_traces = [t for t in fig.data if t.legendgroup]
     assert len(digit_traces) == 10
     assert sum(len(t.x) for t in digit_traces) == 50
     first = digit_traces[0]
-    assert isinstance(first.customdata[0], (list, tuple)) and first.customdata[0][1] == 0
+    assert isinstance(first.customdata, (list, tuple)) and first.customdata[0] == 0
 
 
-def test_latent_map_without_grid_and_with_marker_and_paths(codes):
+def test_latent_map_without_grid_and_with_paths(codes):
     z, labels = codes
     path = np.linspace([0, 0], [1, 1], 5)
-    fig = figures.latent_map_figure(z, labels, grid_n=0, marker=(0.5, 0.5),
-                                    paths=[("linear", path, "#000")], extra_points=("draws", z[:3]))
+    fig = figures.latent_map_figure(z, labels, grid_n=0, paths=[("linear", path, "#000")],
+                                    extra_points=("draws", z[:3]))
     names = [t.name for t in fig.data]
     assert figures.CLICK_GRID_NAME not in names
-    assert {"linear", "draws", "clicked"} <= set(names)
-    assert fig.data[-1].x == (0.5,)
+    assert {"linear", "draws"} <= set(names)
+    assert fig.data[-1].x == tuple(z[:3, 0])
 
 
 def test_manifold_tiles_sit_at_their_grid_points():
@@ -142,11 +143,13 @@ def test_rate_distortion_highlights_the_chosen_beta():
     star = fig.data[-1]
     assert star.name == "chosen β=8"
     assert star.x == (5.0 / 9,) and star.y == (28.0,)
+    collapsed = figures.rate_distortion_figure([{"beta": 4.0, "warmup": False, "kl": 1e-7, "recon": 27.0}], 4.0, False)
+    assert collapsed.data[-1].x == (figures.RATE_FLOOR,)
     assert len(fig.data) == 3
 
 
 def test_figures_are_deterministic(codes):
     z, labels = codes
-    a = figures.latent_map_figure(z, labels, marker=(0, 0)).to_json()
-    b = figures.latent_map_figure(z, labels, marker=(0, 0)).to_json()
+    a = figures.latent_map_figure(z, labels).to_json()
+    b = figures.latent_map_figure(z, labels).to_json()
     assert a == b
