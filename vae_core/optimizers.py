@@ -47,23 +47,30 @@ class Adam:
         self.clip_value = clip_value
         self.m = np.zeros_like(params)
         self.v = np.zeros_like(params)
+        self._scratch = np.empty_like(params)
         self.t = 0
 
     def step(self):
-        g = self.grads
+        g, scratch = self.grads, self._scratch
         if self.clip_value is not None:
             np.clip(g, -self.clip_value, self.clip_value, out=g)
         self.t += 1
+        # m = b1 m + (1 - b1) g ; v = b2 v + (1 - b2) g^2
+        np.multiply(g, 1.0 - self.beta1, out=scratch)
         self.m *= self.beta1
-        self.m += (1.0 - self.beta1) * g
+        self.m += scratch
+        np.multiply(g, g, out=scratch)
+        scratch *= 1.0 - self.beta2
         self.v *= self.beta2
-        self.v += (1.0 - self.beta2) * (g * g)
-        # lr * m_hat / (sqrt(v_hat) + eps), with the bias corrections folded into scalars so the
-        # update is a few in-place vector operations.
-        denominator = np.sqrt(self.v)
-        denominator *= 1.0 / np.sqrt(1.0 - self.beta2**self.t)
-        denominator += self.epsilon
-        self.params -= (self.learning_rate / (1.0 - self.beta1**self.t)) * self.m / denominator
+        self.v += scratch
+        # p -= lr m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - b1^t), v_hat = v / (1 - b2^t).
+        # Every operation works in place on preallocated buffers: this runs once per mini-batch.
+        np.sqrt(self.v, out=scratch)
+        scratch *= 1.0 / np.sqrt(1.0 - self.beta2**self.t)
+        scratch += self.epsilon
+        np.divide(self.m, scratch, out=scratch)
+        scratch *= self.learning_rate / (1.0 - self.beta1**self.t)
+        self.params -= scratch
 
 
 OPTIMIZERS = {"sgd": SGD, "adam": Adam}
