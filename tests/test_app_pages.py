@@ -1,0 +1,294 @@
+"""Every page under Streamlit's AppTest: it runs, and its main control changes what it shows."""
+
+import json
+import statistics
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from latent_lab import models, specs
+from vae_core import model_to_bytes
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = (
+    "pages/1_Training_dynamics.py",
+    "pages/2_Latent_space.py",
+    "pages/3_Beta_tradeoff.py",
+    "pages/4_Interpolation.py",
+    "pages/5_Generation_gallery.py",
+)
+
+
+def open_page(page=None):
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    if page is not None:
+        # switch_page alone only records the page: without run() the test re-checks the first.
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def chart(at, key):
+    """The Plotly figure (as a dict) of the chart drawn with ``key``."""
+    for element in at.get("plotly_chart"):
+        if element.proto.id.endswith(f"-{key}"):
+            return json.loads(element.proto.spec)
+    raise AssertionError(f"no chart {key!r}; charts: {[e.proto.id for e in at.get('plotly_chart')]}")
+
+
+def heatmap_z(at, key):
+    return [t["z"] for t in chart(at, key)["data"] if t["type"] == "heatmap"]
+
+
+def selection(x, y):
+    return {"selection": {"points": [{"x": x, "y": y, "curve_number": 0, "point_number": 0,
+                                      "point_index": 0}],
+                          "point_indices": [0], "box": [], "lasso": []}}
+
+
+def test_home_links_every_page():
+    at = open_page()
+    assert at.title[0].value == "Latent Lab"
+    links = [link.proto.page for link in at.get("page_link")]
+    # Streamlit names a page by its file name without the order prefix.
+    assert links == [Path(p).stem.split("_", 1)[1] for p in PAGES]
+    assert heatmap_z(at, "home_samples_chart")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_with_title_and_explanation(page):
+    at = open_page(page)
+    assert at.title and at.title[0].value != "Latent Lab", "the page did not switch"
+    assert len(at.markdown[0].value) > 200  # the plain-language paragraph
+    assert not at.error
+
+
+# ----------------------------------------------------------------------------- training
+def test_training_snapshot_slider_scrubs_through_training():
+    at = open_page(PAGES[0])
+    first = chart(at, "train_snapshot_chart")
+    assert "epoch 0" in first["layout"]["title"]["text"]
+    at.slider(key="train_snapshot").set_value(10).run()
+    later = chart(at, "train_snapshot_chart")
+    assert "epoch 0" not in later["layout"]["title"]["text"]
+    assert later["data"] != first["data"]
+    anim = chart(at, "train_anim_chart")
+    assert len(anim["frames"]) == len(anim["layout"]["sliders"][0]["steps"]) > 10
+
+
+def test_training_form_trains_the_requested_model():
+    at = open_page(PAGES[0])
+    at.radio(key="train_kind").set_value("ae").run()
+    assert at.number_input(key="train_epochs").value == specs.model_config("ae")["epochs"]
+    at.number_input(key="train_epochs").set_value(4)
+    at.number_input(key="train_latent_dim").set_value(3)
+    at.number_input(key="train_seed").set_value(7)
+    at.button(key="train_submit_button").click().run()
+    assert not at.exception and not at.error
+    caption = at.caption[0].value
+    assert caption.startswith("Showing: AE") and "latent 3" in caption and "4 epochs" in caption
+    assert len(chart(at, "train_loss_chart")["data"][0]["x"]) == 4
+    assert "PCA" in " ".join(c.value for c in at.caption)  # 3-D codes are projected
+
+
+def test_training_rejects_invalid_settings_and_keeps_the_model():
+    at = open_page(PAGES[0])
+    before = at.caption[0].value
+    at.number_input(key="train_epochs").set_value(5)
+    at.number_input(key="train_kl_warmup").set_value(50)
+    at.button(key="train_submit_button").click().run()
+    assert "warm-up" in at.error[0].value and "kept" in at.error[0].value
+    assert at.caption[0].value == before
+
+
+def test_training_divergence_keeps_the_last_good_model():
+    at = open_page(PAGES[0])
+    before = at.caption[0].value
+    at.selectbox(key="train_optimizer").set_value("sgd")
+    at.number_input(key="train_learning_rate").set_value(1.0)
+    at.number_input(key="train_batch_size").set_value(8)
+    at.number_input(key="train_epochs").set_value(3)
+    at.button(key="train_submit_button").click().run()
+    assert not at.exception
+    assert "diverged" in at.error[0].value and "previous model is kept" in at.error[0].value
+    assert at.caption[0].value == before
+
+
+def test_training_upload_loads_a_model_and_rejects_junk():
+    at = open_page(PAGES[0])
+    before = at.caption[0].value
+    at.file_uploader(key="train_upload").upload("junk.npz", b"not a model at all").run()
+    assert "Could not load junk.npz" in at.error[0].value
+    assert at.caption[0].value == before
+    ae = models.get_model(specs.shipped_configs()["ae_default"])
+    at.file_uploader(key="train_upload").clear().upload("ae.npz", model_to_bytes(ae)).run()
+    assert not at.error
+    assert at.caption[0].value.startswith("Showing: AE") and "uploaded file ae.npz" in at.caption[0].value
+
+
+# ----------------------------------------------------------------------------- latent space
+def test_latent_click_decodes_the_point_with_both_models():
+    at = open_page(PAGES[1])
+    assert at.subheader[0].value == "Decoding z = (0.00, 0.00)"
+    images_before = heatmap_z(at, "latent_ae_image_chart"), heatmap_z(at, "latent_vae_image_chart")
+    # A click in the empty top-left of the AE map, as the browser reports it.
+    at.session_state["latent_ae_chart"] = selection(-6.0, 5.0)
+    at.run()
+    assert at.subheader[0].value == "Decoding z = (-6.00, 5.00)"
+    assert "AE map" in at.caption[0].value
+    images_after = heatmap_z(at, "latent_ae_image_chart"), heatmap_z(at, "latent_vae_image_chart")
+    assert images_after[0] != images_before[0] and images_after[1] != images_before[1]
+    # A later click on the other map wins, though the first map still holds its selection.
+    at.session_state["latent_vae_chart"] = selection(1.5, -1.0)
+    at.run()
+    assert at.subheader[0].value == "Decoding z = (1.50, -1.00)"
+    assert "VAE map" in at.caption[0].value
+
+
+def test_latent_maps_are_clickable_everywhere_and_stable():
+    at = open_page(PAGES[1])
+    ae_map = chart(at, "latent_ae_chart")
+    grid = ae_map["data"][0]
+    assert grid["name"] == "click grid" and grid["marker"]["opacity"] == 0
+    at.session_state["latent_ae_chart"] = selection(-6.0, 5.0)
+    at.run()
+    # The clickable figure does not change with a click, so Streamlit keeps its selection.
+    assert chart(at, "latent_ae_chart") == ae_map
+
+
+def test_latent_manifold_toggle_draws_decoded_grids():
+    at = open_page(PAGES[1])
+    assert not heatmap_z(at, "latent_vae_chart")
+    at.toggle(key="latent_manifold").set_value(True).run()
+    ae_tiles, vae_tiles = heatmap_z(at, "latent_ae_chart"), heatmap_z(at, "latent_vae_chart")
+    assert np.asarray(ae_tiles[0]).shape == (12 * 8, 12 * 8)
+    # The VAE's grid sits at Gaussian quantiles: its tiles are narrower near the origin.
+    xs = np.asarray(next(t for t in chart(at, "latent_vae_chart")["data"] if t["type"] == "heatmap")["x"])
+    widths = np.diff(xs[::8])
+    assert widths[len(widths) // 2] < widths[0]
+    at.slider(key="latent_manifold_n").set_value(8).run()
+    assert np.asarray(heatmap_z(at, "latent_ae_chart")[0]).shape == (64, 64)
+    assert vae_tiles != heatmap_z(at, "latent_vae_chart")
+
+
+# ----------------------------------------------------------------------------- β tradeoff
+def test_beta_slider_changes_images_and_reports_collapse():
+    at = open_page(PAGES[2])
+    assert at.success and "no collapse" in at.success[0].value
+    recon_at_1 = heatmap_z(at, "beta_recon_chart")
+    at.select_slider(key="beta_beta").set_value(8.0).run()
+    assert at.warning and "Posterior collapse at β = 8" in at.warning[0].value
+    assert heatmap_z(at, "beta_recon_chart") != recon_at_1
+    star = chart(at, "beta_rd_chart")["data"][-1]
+    assert star["name"] == "chosen β=8"
+    at.select_slider(key="beta_beta").set_value(0.25).run()
+    assert not at.warning
+
+
+def test_beta_warmup_toggle_switches_models():
+    at = open_page(PAGES[2])
+    plain = heatmap_z(at, "beta_samples_chart")
+    at.toggle(key="beta_warmup").set_value(True).run()
+    assert heatmap_z(at, "beta_samples_chart") != plain
+    assert f"{specs.SWEEP_WARMUP_EPOCHS} epochs" in at.toggle(key="beta_warmup").label
+
+
+# ----------------------------------------------------------------------------- interpolation
+def test_interpolation_controls_change_the_strips_and_paths():
+    at = open_page(PAGES[3])
+    strips = heatmap_z(at, "interp_strips_chart")
+    at.selectbox(key="interp_class_b").set_value(1).run()
+    assert heatmap_z(at, "interp_strips_chart") != strips
+    at.slider(key="interp_steps").set_value(5).run()
+    paths = [t for t in chart(at, "interp_vae_map_chart")["data"] if t["name"] in ("linear", "spherical")]
+    assert [len(t["x"]) for t in paths] == [5, 5]
+    at.radio(key="interp_mode").set_value("by index").run()
+    at.number_input(key="interp_index_a").set_value(42).run()
+    assert "#42" in at.markdown[1].value
+    at.radio(key="interp_mode").set_value("at random").run()
+    first_pair = at.markdown[1].value
+    at.button(key="interp_reroll_button").click().run()
+    assert at.markdown[1].value != first_pair
+
+
+# ----------------------------------------------------------------------------- generation
+def test_generation_controls_change_the_gallery():
+    at = open_page(PAGES[4])
+    gallery = heatmap_z(at, "gen_gallery_chart")
+    at.slider(key="gen_temperature").set_value(2.5).run()
+    hot = heatmap_z(at, "gen_gallery_chart")
+    assert hot != gallery
+    at.button(key="gen_reseed_button").click().run()
+    assert heatmap_z(at, "gen_gallery_chart") != hot
+    assert "seed 1" in at.caption[0].value
+    at.radio(key="gen_kind").set_value("ae").run()
+    assert at.caption[0].value.startswith("Autoencoder")
+    at.select_slider(key="gen_n").set_value(16).run()
+    assert np.asarray(heatmap_z(at, "gen_gallery_chart")[0]).shape == (4 * 9 - 1, 4 * 9 - 1)
+
+
+def test_same_settings_draw_the_same_figures():
+    a, b = open_page(PAGES[4]), open_page(PAGES[4])
+    assert chart(a, "gen_gallery_chart") == chart(b, "gen_gallery_chart")
+    a, b = open_page(PAGES[1]), open_page(PAGES[1])
+    assert chart(a, "latent_vae_chart") == chart(b, "latent_vae_chart")
+
+
+def test_widget_values_survive_a_page_change():
+    at = open_page(PAGES[4])
+    at.slider(key="gen_temperature").set_value(2.0).run()
+    at.switch_page(PAGES[2]).run()
+    at.select_slider(key="beta_beta").set_value(4.0).run()
+    at.switch_page(PAGES[4]).run()
+    assert at.slider(key="gen_temperature").value == 2.0
+    at.switch_page(PAGES[2]).run()
+    assert at.select_slider(key="beta_beta").value == 4.0
+
+
+# ----------------------------------------------------------------------------- speed and caching
+def test_a_click_or_slider_move_answers_quickly():
+    at = open_page(PAGES[1])
+    times = []
+    for i in range(5):
+        at.session_state["latent_ae_chart"] = selection(-6.0 + i, 5.0)
+        start = time.perf_counter()
+        at.run()
+        times.append(time.perf_counter() - start)
+    at.switch_page(PAGES[4]).run()
+    for i in range(5):
+        start = time.perf_counter()
+        at.slider(key="gen_temperature").set_value(0.5 + 0.3 * i).run()
+        times.append(time.perf_counter() - start)
+    # The budget is 0.5 s server side; AppTest adds its own polling, and CI machines vary.
+    assert statistics.median(times) < 0.5, times
+
+
+def test_two_sessions_asking_for_one_config_train_it_once(monkeypatch):
+    config = specs.model_config("ae", epochs=3, random_state=12345)
+    calls = []
+    real_train = specs.train_model
+
+    def slow_train(cfg, callback=None):
+        calls.append(cfg)
+        time.sleep(0.3)  # both sessions are surely asking while this one trains
+        return real_train(cfg, callback)
+
+    monkeypatch.setattr(specs, "train_model", slow_train)
+    results = [None, None]
+
+    def ask(i):
+        results[i] = models.get_model(config)
+
+    threads = [threading.Thread(target=ask, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1
+    assert results[0] is results[1] is not None
+    assert models.is_cached(config)
+    assert models.get_model(config) is results[0]
