@@ -20,6 +20,9 @@ DIGIT_COLORS = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 )
+# DIGIT_COLORS as a colour scale over the values 0..9, one flat step per digit.
+DIGIT_SCALE = [[edge, color] for d, color in enumerate(DIGIT_COLORS)
+               for edge in (d / 10, (d + 1) / 10)]
 # Ink dark on paper, like the digits were written.
 INK_SCALE = [[0.0, "#ffffff"], [1.0, "#111111"]]
 IMAGE_SIDE = 8
@@ -352,7 +355,7 @@ def latent_snapshot_figure(codes: np.ndarray, labels: np.ndarray, epoch: int,
     fig = go.Figure()
     for digit in range(10):
         idx = labels == digit
-        fig.add_trace(go.Scatter(x=codes[idx, 0].tolist(), y=codes[idx, 1].tolist(),
+        fig.add_trace(go.Scatter(x=codes[idx, 0], y=codes[idx, 1],
                                  mode="markers", name=str(digit),
                                  marker={"size": 5, "color": DIGIT_COLORS[digit]}))
     fig.update_layout(title=f"latent codes after epoch {epoch}", height=420,
@@ -368,16 +371,22 @@ def latent_animation_figure(snapshots: np.ndarray, epochs: Sequence[int],
     snapshots = project_2d(snapshots)
     labels = np.asarray(labels)
     x_range, y_range = axis_range(*snapshots)
-    digits = [d for d in range(10) if np.any(labels == d)]
+    # One trace per frame, coloured point by point through a stepped colour scale, keeps the
+    # figure small and quick to build; the legend comes from empty per-digit traces that the
+    # frames leave alone.
+    marker = {"size": 5, "color": labels.astype(float), "colorscale": DIGIT_SCALE,
+              "cmin": -0.5, "cmax": 9.5, "showscale": False}
 
-    def traces(codes):
-        return [go.Scatter(x=codes[labels == d, 0].tolist(), y=codes[labels == d, 1].tolist(),
-                           mode="markers", name=str(d),
-                           marker={"size": 5, "color": DIGIT_COLORS[d]}) for d in digits]
+    def points(codes):
+        return go.Scatter(x=codes[:, 0], y=codes[:, 1], mode="markers", showlegend=False,
+                          marker=marker, hoverinfo="skip")
 
-    frames = [go.Frame(data=traces(s), name=str(int(e))) for s, e in zip(snapshots, epochs,
-                                                                         strict=True)]
-    fig = go.Figure(data=traces(snapshots[0]), frames=frames)
+    legend = [go.Scatter(x=[None], y=[None], mode="markers", name=str(d),
+                         marker={"size": 8, "color": DIGIT_COLORS[d]})
+              for d in range(10) if np.any(labels == d)]
+    frames = [go.Frame(data=[points(s)], traces=[0], name=str(int(e)))
+              for s, e in zip(snapshots, epochs, strict=True)]
+    fig = go.Figure(data=[points(snapshots[0]), *legend], frames=frames)
     fig.update_layout(
         title="latent codes during training (press play)", height=480,
         margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title="digit",

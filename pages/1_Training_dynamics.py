@@ -123,16 +123,28 @@ labels = specs.digits()[0].y_test
 if model.latent_dim > 2:
     st.caption(f"The {model.latent_dim}-D codes are drawn on the two main (PCA) axes of the "
                "final snapshot.")
-scrub, animate = st.tabs(["Scrub", "Animate"])
-with scrub:
+
+
+@st.fragment
+def scrubber(snapshots, epochs, labels, busy):
+    # A fragment: moving the slider redraws this chart only, not the whole page.
     st.session_state.train_snapshot = min(st.session_state.train_snapshot, len(epochs) - 1)
     index = st.slider("Snapshot", 0, len(epochs) - 1, key="train_snapshot", disabled=busy,
                       help="Slide through the snapshots taken during training (0 = before).")
     x_range, y_range = figures.axis_range(*snapshots)
     ui.plot(figures.latent_snapshot_figure(snapshots[index], labels, epochs[index], x_range,
                                            y_range), key="train_snapshot_chart")
-with animate:
-    ui.plot(figures.latent_animation_figure(snapshots, epochs, labels), key="train_anim_chart")
+
+
+if not epochs:
+    st.info("This model file has no latent snapshots to show.")
+else:
+    scrub, animate = st.tabs(["Scrub", "Animate"])
+    with scrub:
+        scrubber(snapshots, epochs, labels, busy)
+    with animate:
+        ui.plot(figures.latent_animation_figure(snapshots, epochs, labels),
+                key="train_anim_chart")
 
 if busy:
     # Train last, after every widget above is drawn disabled, so nothing on the page can
