@@ -222,7 +222,7 @@ def image_grid_figure(
     title: str = "",
     row_labels: Sequence[str] | None = None,
     col_labels: Sequence[str] | None = None,
-    cell_px: int = 44,
+    cell_px: int = 52,
 ) -> go.Figure:
     """8×8 images tiled in a grid and drawn as one heatmap, ink dark on white.
 

@@ -20,6 +20,8 @@ SWEEP_BETAS = (0.0, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0)
 SWEEP_WARMUP_EPOCHS = 50
 # Held-out KL below this many nats means the encoder ignores its input.
 COLLAPSE_NATS = 0.5
+# A single latent dimension carrying less than this is collapsed onto the prior.
+DIM_COLLAPSE_NATS = 0.1
 
 
 def model_config(kind: str, recipe: str = "fast", **overrides) -> dict:
@@ -75,6 +77,14 @@ def train_model(config: dict, callback=None):
     """Fit the model of ``config`` on the training split, scored on the held-out split."""
     split, _, _ = digits()
     return build_model(config).fit(split.X_train, X_val=split.X_test, callback=callback)
+
+
+def collapsed_dims(model) -> list[int]:
+    """Latent dimensions whose held-out KL ended below ``DIM_COLLAPSE_NATS`` (VAE only)."""
+    per_dim = model.history_.get("val_kl_per_dim") if model.kind == "vae" else None
+    if not per_dim:
+        return []
+    return [d for d, kl in enumerate(per_dim[-1]) if kl < DIM_COLLAPSE_NATS]
 
 
 def one_per_class(labels: np.ndarray, start: int = 0) -> np.ndarray:

@@ -36,7 +36,9 @@ st.caption(f"{MODEL_LABELS[kind]} · {n} draws of N(0, {temperature:g}²·I) · 
 
 left, right = st.columns([3, 2])
 with left:
-    ui.plot(figures.image_grid_figure(images, int(np.ceil(np.sqrt(n)))), key="gen_gallery_chart")
+    n_cols = int(np.ceil(np.sqrt(n)))
+    ui.plot(figures.image_grid_figure(images, n_cols, cell_px=max(40, 520 // n_cols)),
+            key="gen_gallery_chart")
 with right:
     _, X_all, y_all = specs.digits()
     codes = model.encode(X_all)

@@ -292,3 +292,11 @@ def test_two_sessions_asking_for_one_config_train_it_once(monkeypatch):
     assert results[0] is results[1] is not None
     assert models.is_cached(config)
     assert models.get_model(config) is results[0]
+
+
+def test_training_page_flags_collapsed_latent_dimensions():
+    collapsed = models.sweep_model(8.0, False)  # the β = 8 model of the sweep keeps ~0 nats
+    at = open_page(PAGES[0])
+    assert not at.warning
+    at.file_uploader(key="train_upload").upload("beta8.npz", model_to_bytes(collapsed)).run()
+    assert "Posterior collapse" in at.warning[0].value and "z1, z2" in at.warning[0].value
