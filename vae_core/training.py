@@ -13,8 +13,15 @@ HISTORY_KEYS = (
 )
 
 
+# A run whose objective (recon + beta * KL) climbs past this multiple of its best epoch is
+# diverging: the blog's VAE recipe can go from 27 nats to 1e200 within thirty finite epochs before
+# it reaches NaN, and weights from that climb are no model worth keeping. The objective, not the
+# reported loss, is watched because with beta = 0 the KL is free to grow without anything being wrong.
+DIVERGENCE_FACTOR = 10.0
+
+
 class TrainingDivergedError(RuntimeError):
-    """A loss or a weight became NaN or infinite; the model keeps its last finite weights."""
+    """The loss exploded or became NaN; the model keeps the weights of the last sane epoch."""
 
 
 def snapshot_epochs(epochs, n_snapshots):
@@ -41,6 +48,7 @@ def train(model, X, X_val, rng, callback=None):
     model.history_, model.snapshot_epochs_ = history, snap_epochs[: len(snapshots)]
     model.latent_snapshots_ = np.array(snapshots)
     last_good = model.flat_params_.copy()
+    best_objective = np.inf
     start = time.perf_counter()
 
     for epoch in range(1, model.epochs + 1):
@@ -62,21 +70,28 @@ def train(model, X, X_val, rng, callback=None):
                     kl_dim_sum += kl_per_dim * weight
             finite = np.isfinite(recon_sum + kl_sum) and np.all(np.isfinite(model.flat_params_))
             val = model._score(X_val) if finite and X_val is not None else None
-        if not finite or (val is not None and not np.isfinite(val["loss"])):
+        train_loss = (recon_sum + kl_sum) / n_samples
+        objective = (recon_sum + beta * kl_sum) / n_samples
+        finite = finite and (val is None or np.isfinite(val["loss"]))
+        if not finite or objective > DIVERGENCE_FACTOR * best_objective:
             model.flat_params_[:] = last_good
             _finish(model, snapshots, start)
+            what = ("the loss became NaN or infinite" if not finite else
+                    f"the training objective exploded to {objective:.3g}, over {DIVERGENCE_FACTOR:g}x its best "
+                    f"epoch ({best_objective:.4g})")
             raise TrainingDivergedError(
-                f"Training diverged in epoch {epoch}: the loss became NaN or infinite. The model keeps the "
-                f"weights of epoch {epoch - 1}. Try a smaller learning rate, gradient clipping "
-                "(clip_value), a KL warm-up, or the 'fast' recipe (Adam on mini-batches)."
+                f"Training diverged in epoch {epoch}: {what}. The model keeps the weights of epoch "
+                f"{epoch - 1}. Try a smaller learning rate, gradient clipping (clip_value), a KL warm-up, "
+                "or the 'fast' recipe (Adam on mini-batches)."
             )
+        best_objective = min(best_objective, objective)
         last_good[:] = model.flat_params_
 
         history["epoch"].append(epoch)
         history["beta"].append(beta)
         history["train_recon"].append(recon_sum / n_samples)
         history["train_kl"].append(kl_sum / n_samples)
-        history["train_loss"].append((recon_sum + kl_sum) / n_samples)
+        history["train_loss"].append(train_loss)
         history["train_kl_per_dim"].append([float(v) for v in kl_dim_sum / n_samples])
         if val is not None:
             history["val_loss"].append(val["loss"])
