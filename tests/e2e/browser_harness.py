@@ -1,0 +1,364 @@
+"""Drive a real ``streamlit run`` server with headless Chromium (Playwright, sync API).
+
+Shared by the end-to-end tests (``tests/e2e``) and ``scripts/measure_browser.py``.
+
+Waiting is always on the app's own run state, never on a fixed sleep: an init script counts the
+script runs the server reports finished, and the ``stApp`` element carries
+``data-test-connection-state`` and ``data-test-script-state``. So "wait for the rerun this click
+caused" is exact even when the rerun is faster than one animation frame.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+# Without the background-networking flags Chromium keeps retrying Google services, which is slow
+# and noisy on a machine without network access (CI runners included).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+VIEWPORT = {"width": 1400, "height": 1000}
+ERROR_SELECTOR = '[data-testid="stException"], [data-testid="stAlertContentError"]'
+APP = '[data-testid="stApp"]'
+
+# Counts the script runs the server reports finished, in ``window.__stRunsFinished``. It reads the
+# ``script_finished`` field (6, a varint) of each ForwardMsg protobuf on the app's WebSocket: the
+# ``data-test-script-state`` attribute alone misses runs so fast that React batches ``running``
+# and ``notRunning`` into one render. Runs cut short by a newer rerun (status 2) don't count.
+_RUN_COUNTER_JS = """
+(() => {
+  window.__stRunsFinished = 0;
+  window.__stFramesSinceFinish = 0;
+  const tick = () => { window.__stFramesSinceFinish += 1; requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);
+  const varint = (b, i) => {
+    let v = 0, mul = 1, byte;
+    do { byte = b[i++]; v += (byte & 0x7f) * mul; mul *= 128; } while (byte & 0x80);
+    return [v, i];
+  };
+  const scriptFinished = (buf) => {
+    const b = new Uint8Array(buf);
+    let i = 0;
+    while (i < b.length) {
+      let tag, v;
+      [tag, i] = varint(b, i);
+      const field = Math.floor(tag / 8), wire = tag % 8;
+      if (wire === 0) { [v, i] = varint(b, i); if (field === 6) return v; }
+      else if (wire === 1) i += 8;
+      else if (wire === 5) i += 4;
+      else if (wire === 2) { [v, i] = varint(b, i); i += v; }
+      else return null;
+    }
+    return null;
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        if (!(event.data instanceof ArrayBuffer)) return;
+        const status = scriptFinished(event.data);
+        if (status !== null && status !== 2) {
+          window.__stRunsFinished += 1;
+          window.__stFramesSinceFinish = 0;
+        }
+      });
+    }
+  };
+})();
+"""
+
+
+def chromium_executable():
+    """Path of the system Chromium (``$CHROMIUM_EXECUTABLE`` or on PATH), else None.
+
+    None lets Playwright use its own downloaded browser where one is installed.
+    """
+    explicit = os.environ.get("CHROMIUM_EXECUTABLE")
+    if explicit:
+        return explicit
+    for name in ("chromium", "chromium-browser", "google-chrome"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def launch_browser(playwright):
+    """A headless Chromium browser."""
+    return playwright.chromium.launch(
+        executable_path=chromium_executable(), headless=True, args=CHROMIUM_ARGS
+    )
+
+
+def new_page(browser):
+    """A page in a fresh browser context (its own Streamlit session) with the run counter."""
+    context = browser.new_context(viewport=VIEWPORT)
+    context.add_init_script(_RUN_COUNTER_JS)
+    return context.new_page()
+
+
+def free_port():
+    """A TCP port that is free on localhost right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class StreamlitServer:
+    """``streamlit run app.py`` in a subprocess, with the same Python as the caller.
+
+    Use as a context manager, or call ``start()`` and ``stop()``.
+    """
+
+    def __init__(self, app_dir=REPO_ROOT, script="app.py", port=None, log_path=None):
+        self.app_dir = Path(app_dir)
+        self.script = script
+        self.port = port or free_port()
+        self.log_path = Path(log_path) if log_path else None
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+        self._log = None
+
+    def start(self, timeout=60.0):
+        """Start the server and block until ``/_stcore/health`` answers ``ok``."""
+        cmd = [
+            sys.executable, "-m", "streamlit", "run", self.script,
+            "--server.headless", "true",
+            "--server.port", str(self.port),
+            "--server.address", "127.0.0.1",
+            "--server.fileWatcherType", "none",
+            "--browser.gatherUsageStats", "false",
+        ]  # fmt: skip
+        self._log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL
+        self.process = subprocess.Popen(
+            cmd, cwd=self.app_dir, stdout=self._log, stderr=subprocess.STDOUT
+        )
+        self.wait_healthy(timeout)
+        return self
+
+    def wait_healthy(self, timeout):
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"streamlit exited with code {self.process.returncode}\n{self.log_tail()}"
+                )
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200 and resp.read().strip() == b"ok":
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    f"streamlit not healthy after {timeout:.0f} s\n{self.log_tail()}"
+                )
+            time.sleep(0.1)  # polling interval of the health endpoint, not a wait for the app
+
+    def log_tail(self, n_chars=4000):
+        if not self.log_path or not self.log_path.exists():
+            return "(no server log)"
+        return self.log_path.read_text(errors="replace")[-n_chars:]
+
+    def rss_kib(self):
+        """Resident memory of the server process in KiB (Linux ``/proc``)."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+        raise RuntimeError("VmRSS not found")
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        if self._log not in (None, subprocess.DEVNULL):
+            self._log.close()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+# --- waiting on the app ------------------------------------------------------------------------
+
+
+def runs_finished(page):
+    """How many script runs this page's session has finished so far."""
+    return page.evaluate("window.__stRunsFinished")
+
+
+def wait_idle(page, after_runs=0, timeout=60_000):
+    """Wait until more than ``after_runs`` runs finished and the app is connected and idle."""
+    page.wait_for_function(
+        """(after) => {
+          const app = document.querySelector('[data-testid="stApp"]');
+          // Two frames after the server's "finished" so React has drawn that run's elements.
+          return app && window.__stRunsFinished > after && window.__stFramesSinceFinish >= 2
+            && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+            && app.getAttribute('data-test-script-state') === 'notRunning'
+            && !document.querySelector('[data-testid="stStatusWidget"]');
+        }""",
+        arg=after_runs,
+        timeout=timeout,
+    )
+
+
+def wait_rendered(page, timeout=60_000):
+    """Wait until every Plotly chart has drawn and every image has loaded."""
+    page.wait_for_function(
+        """() => {
+          const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+          const drawn = charts.every((c) => c.querySelector('.js-plotly-plot .main-svg'));
+          const imgs = [...document.querySelectorAll('[data-testid="stMain"] img')];
+          const loaded = imgs.every((i) => i.complete && i.naturalWidth > 0);
+          const skeleton = document.querySelector(
+            '[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]');
+          return drawn && loaded && !skeleton;
+        }""",
+        timeout=timeout,
+    )
+
+
+def open_app(page, url, timeout=90_000):
+    """Load ``url`` and wait for its first script run to finish and render."""
+    page.goto(url)
+    wait_idle(page, 0, timeout)
+    wait_rendered(page, timeout)
+
+
+def rerun_after(page, action, timeout=60_000):
+    """Do ``action()`` (a widget interaction) and wait for the rerun it triggers to finish."""
+    before = runs_finished(page)
+    action()
+    try:
+        wait_idle(page, before, timeout)
+    except PlaywrightTimeoutError:
+        raise AssertionError(f"no script run finished within {timeout / 1000:.0f} s of the "
+                             "interaction: it was lost or the app hangs") from None
+    wait_rendered(page, timeout)
+
+
+def error_texts(page):
+    """Text of every exception or ``st.error`` element on the page."""
+    return page.locator(ERROR_SELECTOR).all_inner_texts()
+
+
+def sidebar_pages(page):
+    """(label, href) of every page link in the sidebar navigation."""
+    links = page.locator('[data-testid="stSidebarNav"] a')
+    return [(a.inner_text().strip(), a.get_attribute("href")) for a in links.all()]
+
+
+def press_slider(page, label, key, times=1):
+    """Focus the slider labelled ``label`` and press ``key`` (``ArrowRight``, ``End``...)."""
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text=label).first
+    thumb = slider.get_by_role("slider").first  # an <input type="range"> in Streamlit 1.67
+    thumb.focus()
+    for _ in range(times):
+        thumb.press(key)
+    return thumb
+
+
+def chart(page, key):
+    """The Plotly chart drawn with ``st.plotly_chart(..., key=key)``."""
+    return page.locator(f'.st-key-{key} [data-testid="stPlotlyChart"]')
+
+
+def figure_data(chart_locator):
+    """What a drawn Plotly chart shows: its traces' type, name, x, y and z, as JSON text."""
+    return chart_locator.evaluate(
+        """(c) => JSON.stringify(c.querySelector('.js-plotly-plot').data.map(
+             (t) => [t.type, t.name, t.x, t.y, t.z]))"""
+    )
+
+
+def figure_title(chart_locator):
+    return chart_locator.evaluate(
+        """(c) => { const t = c.querySelector('.js-plotly-plot').layout.title;
+                    return typeof t === 'string' ? t : (t && t.text) || ''; }"""
+    )
+
+
+# --- clicking the latent map ---------------------------------------------------------------------
+
+# For one Plotly chart: the pixel (viewport coordinates) inside the data's bounding box that lies
+# farthest from every visible data point -- empty space between clusters -- and its data
+# coordinates.  Invisible traces (opacity 0, e.g. a clickable grid under the data) are ignored.
+# Candidates covered by another element (the chart toolbar, the mode bar) are skipped.
+_EMPTY_SPOT_JS = """
+(chart) => {
+  const gd = chart.querySelector('.js-plotly-plot');
+  const fl = gd._fullLayout, xa = fl.xaxis, ya = fl.yaxis;
+  const box = gd.getBoundingClientRect();
+  const pts = [];
+  for (const t of gd._fullData) {
+    if (t.visible !== true || !t.x || !t.y || t.xaxis !== 'x' || t.yaxis !== 'y') continue;
+    const op = (t.opacity ?? 1) * ((t.marker && typeof t.marker.opacity === 'number')
+      ? t.marker.opacity : 1);
+    if (op === 0) continue;
+    for (let i = 0; i < t.x.length; i++) pts.push([xa.d2p(t.x[i]), ya.d2p(t.y[i])]);
+  }
+  const w = fl._size.w, h = fl._size.h;
+  let x0 = 0.1 * w, x1 = 0.9 * w, y0 = 0.1 * h, y1 = 0.9 * h;
+  if (pts.length > 1) {
+    const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
+    x0 = Math.max(x0, Math.min(...xs)); x1 = Math.min(x1, Math.max(...xs));
+    y0 = Math.max(y0, Math.min(...ys)); y1 = Math.min(y1, Math.max(...ys));
+  }
+  let best = null;
+  for (let i = 0; i <= 40; i++) for (let j = 0; j <= 40; j++) {
+    const px = x0 + (x1 - x0) * i / 40, py = y0 + (y1 - y0) * j / 40;
+    const cx = box.left + fl._size.l + px, cy = box.top + fl._size.t + py;
+    const hit = document.elementFromPoint(cx, cy);
+    if (!hit || !gd.contains(hit) || hit.closest('.modebar')) continue;
+    let d = Infinity;
+    for (const [qx, qy] of pts) d = Math.min(d, Math.hypot(px - qx, py - qy));
+    if (!best || d > best.dist) best = {px, py, cx, cy, dist: d};
+  }
+  if (!best) return null;
+  return {
+    x: best.cx, y: best.cy, dataX: xa.p2d(best.px), dataY: ya.p2d(best.py),
+    distPx: best.dist, nPoints: pts.length,
+  };
+}
+"""
+
+
+def empty_spot(chart):
+    """Where to click in ``chart`` (a ``stPlotlyChart`` locator) to hit empty space."""
+    chart.scroll_into_view_if_needed()
+    return chart.evaluate(_EMPTY_SPOT_JS)
+
+
+def click_at(page, x, y):
+    """Hover then click, as a user does: Plotly picks the clicked point on hover."""
+    page.mouse.move(x - 3, y - 3)
+    page.mouse.move(x, y)
+    page.mouse.click(x, y)
