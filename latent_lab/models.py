@@ -16,8 +16,8 @@ import time
 
 import streamlit as st
 
-from latent_lab import specs
-from vae_core import load_model
+from latent_lab import figures, specs
+from vae_core import gaussian_grid, load_model
 
 # The shipped assets (2 defaults + the 14-model β sweep) plus room for models trained live.
 MAX_MODELS = 32
@@ -128,3 +128,27 @@ def load_uploaded(data: bytes):
     Raises ``vae_core.ModelFileError`` with a plain message for anything that is not a model.
     """
     return load_model(data)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def default_latent_maps(manifold: bool, n: int):
+    """The clickable AE and VAE maps of all digits, built once per setting and shared.
+
+    Streamlit only reads a figure it draws, so sessions can share these; nobody may change them.
+    Returning the same figure on every rerun also keeps the charts' selections alive.
+    """
+    _, X_all, y_all = specs.digits()
+    out = []
+    for name, model in zip(("AE", "VAE"), default_models(), strict=True):
+        codes = model.encode(X_all)  # (n_digits, 2)
+        x_range, y_range = figures.axis_range(codes)
+        tiles = None
+        if manifold:
+            # Kingma & Welling place the VAE's grid at Gaussian quantiles; the AE has no prior,
+            # so its grid spans the map evenly.
+            grid = gaussian_grid(n)[0] if name == "VAE" else figures.uniform_grid(x_range, y_range, n)
+            tiles = (grid, model.decode(grid))
+        out.append(figures.latent_map_figure(
+            codes, y_all, title=f"{name} latent space (click to decode)", x_range=x_range,
+            y_range=y_range, manifold=tiles))
+    return tuple(out)

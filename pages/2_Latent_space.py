@@ -1,8 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from latent_lab import figures, models, specs, ui
-from vae_core import gaussian_grid
+from latent_lab import figures, models, ui
 
 ui.page(
     "Latent space: AE vs VAE",
@@ -41,8 +40,6 @@ for name in ("AE", "VAE"):
     _take_click(name)
 
 ae, vae = models.default_models()
-_, X_all, y_all = specs.digits()
-ae_codes, vae_codes = ae.encode(X_all), vae.encode(X_all)  # (1797, 2) each
 z = np.asarray(st.session_state.latent_z, dtype=float)
 
 controls = st.columns([1, 1, 2])
@@ -50,23 +47,11 @@ controls[0].toggle("Show the decoded manifold", key="latent_manifold")
 controls[1].slider("Manifold grid size", 6, 20, key="latent_manifold_n",
                    disabled=not st.session_state.latent_manifold)
 
-maps = []
-for name, model, codes in (("AE", ae, ae_codes), ("VAE", vae, vae_codes)):
-    x_range, y_range = figures.axis_range(codes)
-    manifold = None
-    if st.session_state.latent_manifold:
-        n = st.session_state.latent_manifold_n
-        if name == "VAE":
-            grid, _ = gaussian_grid(n)
-        else:
-            grid = figures.uniform_grid(x_range, y_range, n)
-        manifold = (grid, model.decode(grid))
-    maps.append((name, figures.latent_map_figure(
-        codes, y_all, title=f"{name} latent space (click to decode)", x_range=x_range,
-        y_range=y_range, manifold=manifold)))
+maps = models.default_latent_maps(st.session_state.latent_manifold,
+                                  st.session_state.latent_manifold_n)
 
 map_columns = st.columns(2)
-for column, (name, fig) in zip(map_columns, maps, strict=True):
+for column, name, fig in zip(map_columns, ("AE", "VAE"), maps, strict=True):
     key = f"latent_{name.lower()}_chart"
     with column:
         ui.plot(fig, key=key, on_select="rerun", selection_mode="points")
