@@ -13,16 +13,21 @@ ui.page(
     "nothing has to train before you can look.",
 )
 
-st.page_link("pages/1_Training_dynamics.py", label="Training dynamics", icon="📉",
-             help="Train an AE or a VAE and watch the losses and the latent space evolve.")
-st.page_link("pages/2_Latent_space.py", label="Latent space: AE vs VAE", icon="🗺️",
-             help="Click anywhere in the latent maps to decode that point.")
-st.page_link("pages/3_Beta_tradeoff.py", label="The β tradeoff", icon="⚖️",
-             help="Reconstruction against regularisation, and posterior collapse.")
-st.page_link("pages/4_Interpolation.py", label="Interpolation", icon="↔️",
-             help="Morph one digit into another through latent space.")
-st.page_link("pages/5_Generation_gallery.py", label="Generation gallery", icon="🎲",
-             help="Sample new digits at any temperature.")
+PAGES = (
+    ("pages/1_Training_dynamics.py", "Training dynamics", ":material/show_chart:",
+     "Train an AE or a VAE and watch the losses and the latent space evolve, epoch by epoch."),
+    ("pages/2_Latent_space.py", "Latent space: AE vs VAE", ":material/scatter_plot:",
+     "Click anywhere in the two latent maps to decode that point with both models."),
+    ("pages/3_Beta_tradeoff.py", "The β tradeoff", ":material/tune:",
+     "Reconstruction against regularisation, and where the posterior collapses."),
+    ("pages/4_Interpolation.py", "Interpolation", ":material/timeline:",
+     "Morph one digit into another along straight and spherical paths."),
+    ("pages/5_Generation_gallery.py", "Generation gallery", ":material/grid_view:",
+     "Sample new digits at any temperature, from the VAE or the autoencoder's wilderness."),
+)
+for path, label, icon, blurb in PAGES:
+    st.page_link(path, label=label, icon=icon)
+    st.caption(blurb)
 
 _, vae = models.default_models()
 samples, _ = vae.sample(12, random_state=0)

@@ -129,7 +129,7 @@ def latent_map_figure(
     manifold: tuple[np.ndarray, np.ndarray] | None = None,
     paths: Sequence[tuple[str, np.ndarray, str]] = (),
     extra_points: tuple[str, np.ndarray] | None = None,
-    height: int = 460,
+    height: int = 520,
 ) -> go.Figure:
     """Scatter of 2-D codes coloured by digit class, clickable anywhere.
 
@@ -193,7 +193,8 @@ def latent_map_figure(
         ))
     fig.update_layout(
         title=title, height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        legend={"title": "digit", "itemsizing": "constant"},
+        # Below the map, so the map gets the column's full width.
+        legend={"title": "digit", "itemsizing": "constant", "orientation": "h", "y": -0.15},
         clickmode="event+select", dragmode="zoom", hovermode="closest",
         plot_bgcolor="#fafafa", uirevision=title,
     )

@@ -1,4 +1,4 @@
-"""Cached access to trained models, shared by every session of the server.
+"""Cached access to trained models and to what is derived from them, shared by every session.
 
 ``st.cache_resource`` keeps one *slot* per model config (bounded by ``max_entries``). The slot is
 filled outside the cached function: Streamlit records the elements a cached function draws and

@@ -13,7 +13,7 @@ ui.page(
     "Switch on the decoded manifold to see a grid of decodings laid over the same axes.",
 )
 
-ui.set_defaults({"latent_manifold": False, "latent_manifold_n": 12, "latent_z": (0.0, 0.0),
+ui.set_defaults({"latent_manifold": False, "latent_manifold_n": 10, "latent_z": (0.0, 0.0),
                  "latent_z_from": None})
 
 

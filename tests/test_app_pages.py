@@ -165,7 +165,7 @@ def test_latent_manifold_toggle_draws_decoded_grids():
     assert not heatmap_z(at, "latent_vae_chart")
     at.toggle(key="latent_manifold").set_value(True).run()
     ae_tiles, vae_tiles = heatmap_z(at, "latent_ae_chart"), heatmap_z(at, "latent_vae_chart")
-    assert np.asarray(ae_tiles[0]).shape == (12 * 8, 12 * 8)
+    assert np.asarray(ae_tiles[0]).shape == (10 * 8, 10 * 8)
     # The VAE's grid sits at Gaussian quantiles: its tiles are narrower near the origin.
     xs = np.asarray(next(t for t in chart(at, "latent_vae_chart")["data"] if t["type"] == "heatmap")["x"])
     widths = np.diff(xs[::8])
