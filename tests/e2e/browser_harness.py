@@ -48,6 +48,10 @@ _RUN_COUNTER_JS = """
 (() => {
   window.__stRunsFinished = 0;
   window.__stFramesSinceFinish = 0;
+  window.__stFinishedAt = null;  // performance.now() of the last finished run, for timings
+  window.__stMouseDownAt = null;
+  document.addEventListener('mousedown', () => { window.__stMouseDownAt = performance.now(); },
+                            true);
   const tick = () => { window.__stFramesSinceFinish += 1; requestAnimationFrame(tick); };
   requestAnimationFrame(tick);
   const varint = (b, i) => {
@@ -80,6 +84,7 @@ _RUN_COUNTER_JS = """
         if (status !== null && status !== 2) {
           window.__stRunsFinished += 1;
           window.__stFramesSinceFinish = 0;
+          window.__stFinishedAt = performance.now();
         }
       });
     }
@@ -308,10 +313,11 @@ def figure_title(chart_locator):
 
 # --- clicking the latent map ---------------------------------------------------------------------
 
-# For one Plotly chart: the pixel (viewport coordinates) inside the data's bounding box that lies
-# farthest from every visible data point -- empty space between clusters -- and its data
-# coordinates.  Invisible traces (opacity 0, e.g. a clickable grid under the data) are ignored.
-# Candidates covered by another element (the chart toolbar, the mode bar) are skipped.
+# For one Plotly chart: the pixel (viewport coordinates) of the plot area that lies farthest from
+# every visible data point while still having data on all four diagonal sides within a third of
+# the plot size -- empty space *between* clusters, not an empty corner -- and its data coordinates.
+# Invisible traces (opacity 0, e.g. a clickable grid under the data) are ignored, and so are
+# candidates covered by another element (the chart toolbar, the mode bar).
 _EMPTY_SPOT_JS = """
 (chart) => {
   const gd = chart.querySelector('.js-plotly-plot');
@@ -319,27 +325,28 @@ _EMPTY_SPOT_JS = """
   const box = gd.getBoundingClientRect();
   const pts = [];
   for (const t of gd._fullData) {
-    if (t.visible !== true || !t.x || !t.y || t.xaxis !== 'x' || t.yaxis !== 'y') continue;
+    if (t.visible !== true || !t.type.startsWith('scatter') || !t.x || !t.y) continue;
+    if (t.xaxis !== 'x' || t.yaxis !== 'y') continue;
     const op = (t.opacity ?? 1) * ((t.marker && typeof t.marker.opacity === 'number')
       ? t.marker.opacity : 1);
     if (op === 0) continue;
     for (let i = 0; i < t.x.length; i++) pts.push([xa.d2p(t.x[i]), ya.d2p(t.y[i])]);
   }
-  const w = fl._size.w, h = fl._size.h;
-  let x0 = 0.1 * w, x1 = 0.9 * w, y0 = 0.1 * h, y1 = 0.9 * h;
-  if (pts.length > 1) {
-    const xs = pts.map((p) => p[0]), ys = pts.map((p) => p[1]);
-    x0 = Math.max(x0, Math.min(...xs)); x1 = Math.min(x1, Math.max(...xs));
-    y0 = Math.max(y0, Math.min(...ys)); y1 = Math.min(y1, Math.max(...ys));
-  }
+  const w = fl._size.w, h = fl._size.h, reach = Math.max(w, h) / 3;
   let best = null;
-  for (let i = 0; i <= 40; i++) for (let j = 0; j <= 40; j++) {
-    const px = x0 + (x1 - x0) * i / 40, py = y0 + (y1 - y0) * j / 40;
+  for (let i = 0; i <= 50; i++) for (let j = 0; j <= 50; j++) {
+    const px = w * (0.05 + 0.9 * i / 50), py = h * (0.05 + 0.9 * j / 50);
     const cx = box.left + fl._size.l + px, cy = box.top + fl._size.t + py;
     const hit = document.elementFromPoint(cx, cy);
     if (!hit || !gd.contains(hit) || hit.closest('.modebar')) continue;
     let d = Infinity;
-    for (const [qx, qy] of pts) d = Math.min(d, Math.hypot(px - qx, py - qy));
+    const sides = new Set();
+    for (const [qx, qy] of pts) {
+      const r = Math.hypot(px - qx, py - qy);
+      d = Math.min(d, r);
+      if (r < reach) sides.add((qx < px ? 'l' : 'r') + (qy < py ? 't' : 'b'));
+    }
+    if (sides.size < 4) continue;
     if (!best || d > best.dist) best = {px, py, cx, cy, dist: d};
   }
   if (!best) return null;
@@ -362,3 +369,39 @@ def click_at(page, x, y):
     page.mouse.move(x - 3, y - 3)
     page.mouse.move(x, y)
     page.mouse.click(x, y)
+
+
+def plot_point(chart_locator, fx, fy):
+    """Viewport coordinates of the point at fractions (fx, fy) of a chart's plot area.
+
+    ``fx`` runs left to right and ``fy`` top to bottom, both in [0, 1].
+    """
+    chart_locator.scroll_into_view_if_needed()
+    return chart_locator.evaluate(
+        """(c, [fx, fy]) => {
+          const gd = c.querySelector('.js-plotly-plot'), s = gd._fullLayout._size;
+          const box = gd.getBoundingClientRect();
+          return {x: box.left + s.l + fx * s.w, y: box.top + s.t + fy * s.h};
+        }""",
+        [fx, fy],
+    )
+
+
+def screenshot_full(page, path):
+    """A screenshot of the whole page and sidebar.
+
+    Streamlit scrolls inside ``stMain`` rather than the document, so Playwright's ``full_page``
+    stops at the viewport; the viewport is grown to the content for the shot instead.
+    """
+    size = page.viewport_size
+    height = page.evaluate(
+        """() => Math.max(...['stMain', 'stSidebarContent'].map((id) => {
+             const el = document.querySelector(`[data-testid="${id}"]`);
+             return el ? el.scrollHeight : 0; }))"""
+    )
+    page.set_viewport_size({"width": size["width"], "height": max(size["height"], height)})
+    try:
+        wait_rendered(page)
+        page.screenshot(path=path)
+    finally:
+        page.set_viewport_size(size)
