@@ -157,6 +157,7 @@ if busy:
     # Train last, after every widget above is drawn disabled, so nothing on the page can
     # interrupt the run by accident.
     with status:
+        st.caption("Every control is locked while this trains; leaving the page stops training.")
         bar = st.progress(0.0, text="starting…")
         if models.is_cached(request):
             bar.progress(1.0, text="This configuration is cached: no training needed.")
