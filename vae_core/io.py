@@ -22,7 +22,7 @@ class ModelFileError(ValueError):
 def save_model(model, file):
     """Write a fitted model to ``file`` (a path or a binary file object) as ``.npz``.
 
-    The archive holds the format version, the model class, its constructor hyperparameters (as
+    The archive (compressed) holds the format version, the model class, its constructor hyperparameters (as
     JSON), every weight array, the training history and the latent snapshots.
     """
     model._check_fitted()
@@ -40,9 +40,9 @@ def save_model(model, file):
         arrays[f"param/{name}"] = np.array(value)
     if isinstance(file, (str, os.PathLike)):
         with open(file, "wb") as handle:
-            np.savez(handle, **arrays)
+            np.savez_compressed(handle, **arrays)
     else:
-        np.savez(file, **arrays)
+        np.savez_compressed(file, **arrays)
 
 
 def model_to_bytes(model):
