@@ -53,7 +53,9 @@ def uniform_grid(x_range: Sequence[float], y_range: Sequence[float], n: int) -> 
 
 def _click_grid_trace(x_range, y_range, n: int) -> go.Scattergl | go.Scatter:
     # Plotly reports clicks on trace points only; an invisible grid under the data turns a click
-    # on empty space into the nearest grid point.
+    # on empty space into the nearest grid point. Every grid point is an SVG node the browser
+    # restyles on each click, so the grid is only as fine as a click needs (30 x 30: cells of
+    # about 20 px, within the layout's hover distance).
     # The figure stays the same between clicks (a changed figure is a new chart to Streamlit and
     # loses its selection, and redrawing it is slow), so the browser marks the clicked point
     # itself through the `selected` style.
@@ -125,7 +127,7 @@ def latent_map_figure(
     title: str = "",
     x_range: Sequence[float] | None = None,
     y_range: Sequence[float] | None = None,
-    grid_n: int = 60,
+    grid_n: int = 30,
     manifold: tuple[np.ndarray, np.ndarray] | None = None,
     paths: Sequence[tuple[str, np.ndarray, str]] = (),
     extra_points: tuple[str, np.ndarray] | None = None,
@@ -196,6 +198,8 @@ def latent_map_figure(
         # Below the map, so the map gets the column's full width.
         legend={"title": "digit", "itemsizing": "constant", "orientation": "h", "y": -0.15},
         clickmode="event+select", dragmode="zoom", hovermode="closest",
+        # A click picks the nearest point within this many pixels: more than a grid cell.
+        hoverdistance=40 if grid_n else 20,
         plot_bgcolor="#fafafa", uirevision=title,
     )
     fig.update_xaxes(range=list(x_range), title="z₁", zeroline=False)

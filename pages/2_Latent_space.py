@@ -36,38 +36,44 @@ def _take_click(name: str) -> None:
         st.session_state.latent_z_from = name
 
 
-for name in ("AE", "VAE"):
-    _take_click(name)
-
-ae, vae = models.default_models()
-z = np.asarray(st.session_state.latent_z, dtype=float)
-
 controls = st.columns([1, 1, 2])
 controls[0].toggle("Show the decoded manifold", key="latent_manifold")
 controls[1].slider("Manifold grid size", 6, 20, key="latent_manifold_n",
                    disabled=not st.session_state.latent_manifold)
 
-maps = models.default_latent_maps(st.session_state.latent_manifold,
-                                  st.session_state.latent_manifold_n)
 
-map_columns = st.columns(2)
-for column, name, fig in zip(map_columns, ("AE", "VAE"), maps, strict=True):
-    key = f"latent_{name.lower()}_chart"
-    with column:
-        ui.plot(fig, key=key, on_select="rerun", selection_mode="points")
+@st.fragment
+def explorer(ae, vae, manifold: bool, manifold_n: int) -> None:
+    # A fragment: a click on a map reruns the maps and the decoded images, not the whole page.
+    for name in ("AE", "VAE"):
+        _take_click(name)
+    maps = models.default_latent_maps(manifold, manifold_n)
+    map_columns = st.columns(2)
+    for column, name, fig in zip(map_columns, ("AE", "VAE"), maps, strict=True):
+        with column:
+            ui.plot(fig, key=f"latent_{name.lower()}_chart", on_select="rerun",
+                    selection_mode="points")
 
-source = st.session_state.latent_z_from
-st.subheader(f"Decoding z = ({z[0]:.2f}, {z[1]:.2f})")
-st.caption(f"Clicked on the {source} map." if source else
-           "Nothing clicked yet: showing the origin. Click anywhere on a map.")
-image_columns = st.columns(4)
-for column, (name, model) in zip(image_columns, (("AE", ae), ("VAE", vae)), strict=False):
-    with column:
-        ui.plot(figures.image_grid_figure(model.decode(z[None, :]), 1, title=f"{name} decodes",
-                                          cell_px=200), key=f"latent_{name.lower()}_image_chart")
-with image_columns[2]:
-    st.markdown(
-        "**Why they differ.** The same coordinates mean different things to the two decoders: "
-        "the VAE was trained on noisy codes around N(0, I), so every nearby point decodes to a "
-        "digit; the autoencoder only ever decoded the exact codes of training images."
-    )
+    z = np.asarray(st.session_state.latent_z, dtype=float)
+    source = st.session_state.latent_z_from
+    st.subheader(f"Decoding z = ({z[0]:.2f}, {z[1]:.2f})")
+    st.caption(f"Clicked on the {source} map." if source else
+               "Nothing clicked yet: showing the origin. Click anywhere on a map.")
+    ae_column, vae_column, text_column = st.columns([1, 1, 2])
+    for column, (name, model) in zip((ae_column, vae_column), (("AE", ae), ("VAE", vae)),
+                                     strict=True):
+        with column:
+            ui.plot(figures.image_grid_figure(model.decode(z[None, :]), 1,
+                                              title=f"{name} decodes", cell_px=200),
+                    key=f"latent_{name.lower()}_image_chart")
+    with text_column:
+        st.markdown(
+            "**Why they differ.** The same coordinates mean different things to the two "
+            "decoders: the VAE was trained on noisy codes around N(0, I), so every nearby point "
+            "decodes to a digit; the autoencoder only ever decoded the exact codes of training "
+            "images."
+        )
+
+
+ae, vae = models.default_models()
+explorer(ae, vae, st.session_state.latent_manifold, st.session_state.latent_manifold_n)

@@ -153,3 +153,12 @@ def test_figures_are_deterministic(codes):
     a = figures.latent_map_figure(z, labels).to_json()
     b = figures.latent_map_figure(z, labels).to_json()
     assert a == b
+
+
+def test_latent_map_click_grid_is_light_and_reachable(codes):
+    z, labels = codes
+    fig = figures.latent_map_figure(z, labels)
+    # Every grid point is an SVG node restyled on each click: keep the default grid small...
+    assert len(fig.data[0].x) <= 30 * 30
+    # ...and the hover distance larger than a cell, so a click anywhere reaches a grid point.
+    assert fig.layout.hoverdistance >= 40

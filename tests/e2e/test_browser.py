@@ -79,7 +79,7 @@ def test_click_in_empty_latent_space_decodes_both_models(app_server, page, model
 
     assert error_texts(page) == []
     decoded = _decoded_z(page)
-    # The click lands on the nearest point of the invisible click grid (about 1/60 of the axis).
+    # The click lands on the nearest point of the invisible click grid (about 1/30 of the axis).
     x_span = latent_map.evaluate("(c) => c.querySelector('.js-plotly-plot')._fullLayout.xaxis.range")
     tolerance = 0.05 * abs(x_span[1] - x_span[0])
     assert decoded == pytest.approx((spot["dataX"], spot["dataY"]), abs=tolerance)
