@@ -13,19 +13,7 @@ ui.page(
     "nothing has to train before you can look.",
 )
 
-PAGES = (
-    ("pages/1_Training_dynamics.py", "Training dynamics", ":material/show_chart:",
-     "Train an AE or a VAE and watch the losses and the latent space evolve, epoch by epoch."),
-    ("pages/2_Latent_space.py", "Latent space: AE vs VAE", ":material/scatter_plot:",
-     "Click anywhere in the two latent maps to decode that point with both models."),
-    ("pages/3_Beta_tradeoff.py", "The β tradeoff", ":material/tune:",
-     "Reconstruction against regularisation, and where the posterior collapses."),
-    ("pages/4_Interpolation.py", "Interpolation", ":material/timeline:",
-     "Morph one digit into another along straight and spherical paths."),
-    ("pages/5_Generation_gallery.py", "Generation gallery", ":material/grid_view:",
-     "Sample new digits at any temperature, from the VAE or the autoencoder's wilderness."),
-)
-for path, label, icon, blurb in PAGES:
+for path, label, icon, blurb in ui.PAGES[1:]:
     st.page_link(path, label=label, icon=icon)
     st.caption(blurb)
 

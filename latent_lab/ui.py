@@ -6,6 +6,22 @@ import time
 
 import streamlit as st
 
+# Every page of the app: (file, title, icon, one-line summary). The sidebar links and the landing
+# page's list come from here, and each page's title is its link's label.
+PAGES = (
+    ("app.py", "Home", ":material/home:", ""),
+    ("pages/1_Training_dynamics.py", "Training dynamics", ":material/show_chart:",
+     "Train an AE or a VAE and watch the losses and the latent space evolve, epoch by epoch."),
+    ("pages/2_Latent_space.py", "Latent space: AE vs VAE", ":material/scatter_plot:",
+     "Click anywhere in the two latent maps to decode that point with both models."),
+    ("pages/3_Beta_tradeoff.py", "The β tradeoff", ":material/tune:",
+     "Reconstruction against regularisation, and where the posterior collapses."),
+    ("pages/4_Interpolation.py", "Interpolation", ":material/timeline:",
+     "Morph one digit into another along straight and spherical paths."),
+    ("pages/5_Generation_gallery.py", "Generation gallery", ":material/grid_view:",
+     "Sample new digits at any temperature, from the VAE or the autoencoder's wilderness."),
+)
+
 # Widget keys start with their page's prefix. Keys ending in one of the suffixes below belong to
 # widgets whose value Streamlit refuses to have set (buttons, uploads, chart selections).
 PAGE_PREFIXES = ("train_", "latent_", "beta_", "interp_", "gen_")
@@ -30,12 +46,25 @@ def set_defaults(values: dict) -> None:
 
 
 def page(title: str, explanation: str) -> None:
-    """The start of every page: config, kept widget state, title and one plain paragraph."""
+    """The start of every page: config, kept widget state, navigation, title and one paragraph."""
     tab_title = title if title == "Latent Lab" else f"{title} · Latent Lab"
     st.set_page_config(page_title=tab_title, page_icon="🔢", layout="wide")
     keep_widget_state()
+    navigation()
     st.title(title)
     st.markdown(explanation)
+
+
+def navigation() -> None:
+    """Links to every page at the top of the sidebar, labelled with the pages' titles.
+
+    Streamlit's own navigation names the landing page after its file ("app"), so the config
+    hides it (``client.showSidebarNavigation = false``) and every page draws this one instead.
+    """
+    with st.sidebar:
+        for path, label, icon, _ in PAGES:
+            st.page_link(path, label=label, icon=icon)
+        st.divider()
 
 
 def describe(config: dict) -> str:

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from latent_lab import models, specs
+from latent_lab import models, specs, ui
 from vae_core import model_to_bytes
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -53,10 +53,22 @@ def selection(x, y):
 def test_home_links_every_page():
     at = open_page()
     assert at.title[0].value == "Latent Lab"
-    links = [link.proto.page for link in at.get("page_link")]
+    links = [link.proto.page for link in at.main.get("page_link")]
     # Streamlit names a page by its file name without the order prefix.
     assert links == [Path(p).stem.split("_", 1)[1] for p in PAGES]
     assert heatmap_z(at, "home_samples_chart")
+
+
+@pytest.mark.parametrize("page", [None, *PAGES])
+def test_sidebar_links_every_page_by_its_title(page):
+    at = open_page(page)
+    links = at.sidebar.get("page_link")
+    assert [link.proto.label for link in links] == [label for _, label, _, _ in ui.PAGES]
+    assert links[0].proto.label == "Home"  # not "app", after the landing page's file
+    if page is not None:
+        # The page's own link reads exactly like its title.
+        label = next(label for path, label, _, _ in ui.PAGES if path == page)
+        assert at.title[0].value == label
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -276,9 +276,11 @@ def error_texts(page):
 
 
 def sidebar_pages(page):
-    """(label, href) of every page link in the sidebar navigation."""
-    links = page.locator('[data-testid="stSidebarNav"] a')
-    return [(a.inner_text().strip(), a.get_attribute("href")) for a in links.all()]
+    """(label, href) of every page link in the sidebar (the app draws them with st.page_link)."""
+    links = page.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]')
+    # The label only, without the name of the link's material icon.
+    return [(a.locator('[data-testid="stMarkdownContainer"]').inner_text().strip(),
+             a.get_attribute("href")) for a in links.all()]
 
 
 def press_slider(page, label, key, times=1):

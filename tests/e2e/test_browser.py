@@ -59,10 +59,19 @@ def test_page_loads_without_error(app_server, page, path):
         assert charts.count() > 0
 
 
-def test_sidebar_lists_every_page(app_server, page):
-    open_app(page, app_server.url)
-    hrefs = [href.rstrip("/").rsplit("/", 1)[-1] for _, href in sidebar_pages(page)]
-    assert set(PAGES) - {""} <= set(hrefs)
+@pytest.mark.parametrize("path", ["", "Beta_tradeoff"], ids=["home", "beta"])
+def test_sidebar_lists_every_page_by_its_title(app_server, page, path):
+    open_app(page, f"{app_server.url}/{path}")
+    links = sidebar_pages(page)
+    # The landing page reads "Home", not "app" after its file; the others read as their titles.
+    assert [label for label, _ in links] == ["Home", *list(PAGES.values())[1:]]
+    hrefs = [href.rstrip("/").rsplit("/", 1)[-1] for _, href in links[1:]]
+    assert hrefs == list(PAGES)[1:]
+    assert page.locator('[data-testid="stSidebarNav"]').count() == 0  # Streamlit's own list
+
+    rerun_after(page, lambda: page.locator('[data-testid="stSidebar"] a').filter(
+        has_text="Generation gallery").click())
+    assert page.locator('[data-testid="stMain"] h1').first.inner_text() == "Generation gallery"
 
 
 @pytest.mark.parametrize("model", ["ae", "vae"])
@@ -127,7 +136,7 @@ def test_first_widget_change_on_fresh_server_is_kept(fresh_server, page, entry):
         open_app(page, f"{fresh_server.url}/Beta_tradeoff")
     else:
         open_app(page, fresh_server.url)
-        link = page.locator('[data-testid="stSidebarNav"] a[href$="/Beta_tradeoff"]')
+        link = page.locator('[data-testid="stSidebar"] a[href$="Beta_tradeoff"]')
         rerun_after(page, link.click)
     # With st.navigation and a pages/ folder, this session's first run says "Page not found".
     assert page.locator('[data-testid="stDialog"]').count() == 0
