@@ -26,6 +26,7 @@ DIGIT_SCALE = [[edge, color] for d, color in enumerate(DIGIT_COLORS)
 # Ink dark on paper, like the digits were written.
 INK_SCALE = [[0.0, "#ffffff"], [1.0, "#111111"]]
 IMAGE_SIDE = 8
+TILE_FRAME_COLOR = "#b0b0b0"
 CLICK_GRID_NAME = "click grid"
 # The rate-distortion plane draws rates below this floor at the floor (log axis).
 RATE_FLOOR = 0.01
@@ -249,6 +250,12 @@ def image_grid_figure(
         hovertemplate="%{z:.2f}<extra></extra>", xgap=0, ygap=0,
     ))
     cell = IMAGE_SIDE + 1
+    # A thin frame around every tile: the paper-white pixels would merge into the page otherwise.
+    for i in range(len(images)):
+        r, c = divmod(i, n_cols)
+        fig.add_shape(type="rect", x0=c * cell - 0.5, x1=c * cell + IMAGE_SIDE - 0.5,
+                      y0=r * cell - 0.5, y1=r * cell + IMAGE_SIDE - 0.5,
+                      line={"color": TILE_FRAME_COLOR, "width": 1}, layer="above")
     left = 90 if row_labels else 10
     bottom = 30 if col_labels else 10
     top = 40 if title else 10
@@ -274,17 +281,22 @@ def _history_series(history: dict, key: str) -> list:
 
 
 def loss_curves_figure(history: dict, kind: str) -> go.Figure:
-    """Total, reconstruction and KL per epoch, train solid and held-out dashed."""
+    """Total, reconstruction and KL per epoch, train solid and held-out dashed.
+
+    One title for the figure and the three quantities as y-axis titles: subplot titles would be
+    drawn in a lighter style than every other chart's title.
+    """
     epochs = history["epoch"]
     if kind == "ae":
-        titles = ("total = reconstruction (MSE per pixel)", "reconstruction (MSE per pixel)",
-                  "KL (none: an autoencoder has no prior)")
+        titles = ("total: MSE per pixel", "reconstruction: MSE per pixel",
+                  "KL: none (no prior in an AE)")
+        title = "Loss per epoch (an autoencoder's loss is its reconstruction error)"
     else:
-        titles = ("total = BCE + KL (nats per image)", "reconstruction (BCE, nats)",
-                  "KL to the prior (nats)")
-    fig = make_subplots(rows=1, cols=3, subplot_titles=titles)
+        titles = ("total: BCE + KL (nats)", "reconstruction: BCE (nats)", "KL to the prior (nats)")
+        title = "Loss per epoch: total = reconstruction + KL"
+    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.08)
     parts = ("loss", "recon", "kl")
-    for col, part in enumerate(parts, start=1):
+    for col, (part, axis_title) in enumerate(zip(parts, titles, strict=True), start=1):
         for split, dash in (("train", "solid"), ("val", "dash")):
             values = _history_series(history, f"{split}_{part}")
             if not values:
@@ -296,7 +308,8 @@ def loss_curves_figure(history: dict, kind: str) -> go.Figure:
                 line={"dash": dash, "color": "#1f77b4" if split == "train" else "#d62728"},
             ), row=1, col=col)
         fig.update_xaxes(title="epoch", row=1, col=col)
-    fig.update_layout(height=330, margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        fig.update_yaxes(title=axis_title, row=1, col=col)
+    fig.update_layout(title=title, height=340, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       legend={"orientation": "h", "y": -0.25})
     return fig
 
@@ -307,7 +320,7 @@ def beta_schedule_figure(history: dict) -> go.Figure:
         x=list(history["epoch"]), y=list(history["beta"]), mode="lines+markers",
         line={"shape": "hv", "color": "#9467bd"}, marker={"size": 4}, name="β",
     ))
-    fig.update_layout(title="β schedule", height=300, xaxis_title="epoch",
+    fig.update_layout(title="β schedule (effective β per epoch)", height=300, xaxis_title="epoch",
                       yaxis_title="effective β", margin={"l": 10, "r": 10, "t": 40, "b": 10})
     return fig
 
@@ -363,7 +376,7 @@ def latent_snapshot_figure(codes: np.ndarray, labels: np.ndarray, epoch: int,
         fig.add_trace(go.Scatter(x=codes[idx, 0], y=codes[idx, 1],
                                  mode="markers", name=str(digit),
                                  marker={"size": 5, "color": DIGIT_COLORS[digit]}))
-    fig.update_layout(title=f"latent codes after epoch {epoch}", height=420,
+    fig.update_layout(title=f"Latent codes after epoch {epoch}", height=420,
                       margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title="digit")
     fig.update_xaxes(range=list(x_range), title="z₁")
     fig.update_yaxes(range=list(y_range), title="z₂")
@@ -393,7 +406,7 @@ def latent_animation_figure(snapshots: np.ndarray, epochs: Sequence[int],
               for s, e in zip(snapshots, epochs, strict=True)]
     fig = go.Figure(data=[points(snapshots[0]), *legend], frames=frames)
     fig.update_layout(
-        title="latent codes during training (press play)", height=480,
+        title="Latent codes during training (press play)", height=480,
         margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title="digit",
         updatemenus=[{
             "type": "buttons", "showactive": False, "x": 0.0, "y": -0.12, "xanchor": "left",
@@ -419,29 +432,90 @@ def latent_animation_figure(snapshots: np.ndarray, epochs: Sequence[int],
     return fig
 
 
+# Label placement on the rate-distortion plane, in pixels of a plot area this small (the chart
+# sits in half of a wide page; a wider chart only spreads the points further apart).
+_RD_PLOT_PX = (360, 300)
+_LABEL_CHAR_PX, _LABEL_HEIGHT_PX = 7.5, 16
+# Offsets tried for a label, nearest first, up-right first: the rate-distortion curve is convex,
+# so the empty side is above it.
+_LABEL_OFFSETS = [
+    (round(r * np.cos(np.radians(a))), round(-r * np.sin(np.radians(a))))
+    for r in (34, 52, 74, 100)
+    for a in (45, 90, 0, 135, -45, 180, -90, -135, 67, 22, 112, 157)
+]
+
+
+def _box(center, text, pad=2.0):
+    w = len(text) * _LABEL_CHAR_PX / 2 + pad
+    h = _LABEL_HEIGHT_PX / 2 + pad
+    return center[0] - w, center[1] - h, center[0] + w, center[1] + h
+
+
+def _overlaps(a, b) -> bool:
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def place_labels(anchors_px: Sequence[tuple[float, float]], texts: Sequence[str],
+                 obstacles_px: Sequence[tuple[float, float, float]] = (),
+                 size_px: tuple[float, float] = _RD_PLOT_PX,
+                 boxes_px: Sequence[tuple[float, float, float, float]] = ()) -> list[tuple[int, int]]:
+    """Pixel offsets (dx, dy; y down) that keep every label off the others and off the markers.
+
+    Greedy and deterministic: each label in turn takes the first offset from ``_LABEL_OFFSETS``
+    whose box overlaps no label placed before it, no obstacle (a marker or a piece of line:
+    ``(x, y, radius)``), no fixed text box ``(x0, y0, x1, y1)``, and stays inside the plot area
+    of ``size_px``; if none fits, the one overlapping least.
+    """
+    placed, offsets = [], []
+    marks = [(x - r, y - r, x + r, y + r) for x, y, r in obstacles_px] + list(boxes_px)
+    for (x, y), text in zip(anchors_px, texts, strict=True):
+        best, best_cost = None, None
+        for dx, dy in _LABEL_OFFSETS:
+            box = _box((x + dx, y + dy), text)
+            outside = box[0] < 0 or box[1] < 0 or box[2] > size_px[0] or box[3] > size_px[1]
+            cost = (sum(_overlaps(box, b) for b in placed) * 10
+                    + sum(_overlaps(box, m) for m in marks) * 3 + outside)
+            if best_cost is None or cost < best_cost:
+                best, best_cost = (dx, dy), cost
+            if cost == 0:
+                break
+        offsets.append(best)
+        placed.append(_box((x + best[0], y + best[1]), text))
+    return offsets
+
+
+def decade_ticks(lo: float, hi: float, floor: float | None = None) -> tuple[list, list]:
+    """Tick values and texts at the powers of ten in ``[lo, hi]`` (``floor`` reads "≤ floor")."""
+    values = [10.0 ** e for e in range(int(np.floor(np.log10(lo))), int(np.ceil(np.log10(hi))) + 1)
+              if lo <= 10.0 ** e <= hi]
+    texts = [f"≤ {v:g}" if floor is not None and np.isclose(v, floor) else f"{v:g}"
+             for v in values]
+    return values, texts
+
+
 def rate_distortion_figure(points: Sequence[dict], chosen_beta: float, chosen_warmup: bool,
                            collapse_nats: float = 0.5) -> go.Figure:
     """Held-out KL (rate) against reconstruction (distortion) across the β sweep.
 
     ``points`` holds dicts with keys ``beta``, ``warmup`` (bool), ``kl`` and ``recon``; rates
-    below ``collapse_nats`` are shaded as collapsed.
+    below ``collapse_nats`` are shaded as collapsed. Each β is labelled once, next to its point
+    on the chosen warm-up setting's curve; βs whose points coincide share a label ("β = 4, 8"),
+    and labels are placed so that none overlaps another or a marker.
     """
-    # The rates span four decades (a collapsed model keeps ~0 nats, β = 0 dozens): a log axis
+    # The rates span six decades (a collapsed model keeps ~1e-6 nats, β = 0 dozens): a log axis
     # with collapsed rates floored at RATE_FLOOR keeps every model visible.
     def rate(p):
         return max(p["kl"], RATE_FLOOR)
 
     fig = go.Figure()
-    for warm, color, name, pos in ((False, "#1f77b4", "no warm-up", "top right"),
-                                   (True, "#ff7f0e", "KL warm-up", "bottom left")):
+    for warm, color, name in ((False, "#1f77b4", "no warm-up"), (True, "#ff7f0e", "KL warm-up")):
         pts = sorted((p for p in points if bool(p["warmup"]) == warm), key=lambda p: p["beta"])
         if not pts:
             continue
         fig.add_trace(go.Scatter(
-            x=[rate(p) for p in pts], y=[p["recon"] for p in pts], mode="lines+markers+text",
-            name=name, text=[f"β={p['beta']:g}" for p in pts], textposition=pos,
-            textfont={"color": color}, line={"color": color}, marker={"size": 8, "color": color},
-            customdata=[[p["kl"]] for p in pts],
+            x=[rate(p) for p in pts], y=[p["recon"] for p in pts], mode="lines+markers",
+            name=name, line={"color": color}, marker={"size": 8, "color": color},
+            text=[f"β = {p['beta']:g}" for p in pts], customdata=[[p["kl"]] for p in pts],
             hovertemplate="%{text}<br>KL %{customdata[0]:.3g} nats<br>BCE %{y:.2f} nats"
                           "<extra>" + name + "</extra>",
         ))
@@ -454,12 +528,64 @@ def rate_distortion_figure(points: Sequence[dict], chosen_beta: float, chosen_wa
                     "line": {"width": 1, "color": "#000000"}},
             hoverinfo="skip",
         ))
+
+    # Axes: whole decades on x, the data's span (padded) on y.
+    rates = [rate(p) for p in points] or [RATE_FLOOR, 1.0]
+    recons = [p["recon"] for p in points] or [0.0, 1.0]
+    log_lo, log_hi = np.log10(RATE_FLOOR / 2), np.log10(max(rates) * 2)
+    y_pad = 0.08 * max(max(recons) - min(recons), 1e-6)
+    y_lo, y_hi = min(recons) - y_pad, max(recons) + y_pad
+
+    def to_px(x, y):
+        u = (np.log10(x) - log_lo) / (log_hi - log_lo)
+        v = (y - y_lo) / (y_hi - y_lo)
+        return float(u * _RD_PLOT_PX[0]), float((1 - v) * _RD_PLOT_PX[1])
+
+    # One label per β at its point on the chosen curve; coinciding points share one label.
+    on_curve = sorted((p for p in points if bool(p["warmup"]) == chosen_warmup),
+                      key=lambda p: p["beta"]) or sorted(points, key=lambda p: p["beta"])
+    def distance_px(p, q):
+        return float(np.hypot(*np.subtract(to_px(rate(p), p["recon"]), to_px(rate(q), q["recon"]))))
+
+    groups: list[list[dict]] = []
+    for p in on_curve:
+        near = next((g for g in groups if distance_px(g[0], p) < 4), None)
+        if near is None:
+            groups.append([p])
+        else:
+            near.append(p)
+    texts = ["β = " + ", ".join(f"{p['beta']:g}" for p in g) for g in groups]
+    anchors = [to_px(rate(g[0]), g[0]["recon"]) for g in groups]
+    obstacles = [(*to_px(rate(p), p["recon"]), 6) for p in points]
+    for trace in fig.data[:2]:  # the curves: a label must not sit on a line either
+        line = np.array([to_px(x, y) for x, y in zip(trace.x, trace.y, strict=True)])  # (n, 2)
+        for a, b in itertools.pairwise(line):
+            steps = max(1, int(np.hypot(*(b - a)) // 5))
+            obstacles += [(*(a + (b - a) * t), 2) for t in np.linspace(0, 1, steps + 1)]
+    if chosen:
+        obstacles.append((*to_px(rate(chosen[0]), chosen[0]["recon"]), 12))
+    # "collapsed", written in the bottom right corner of the shaded band.
+    band_right = to_px(collapse_nats, y_lo)[0]
+    band_text = (band_right - 70, _RD_PLOT_PX[1] - 22, band_right, _RD_PLOT_PX[1])
+    offsets = place_labels(anchors, texts, obstacles, boxes_px=[band_text])
+    for g, text, (dx, dy) in zip(groups, texts, offsets, strict=True):
+        fig.add_annotation(
+            x=float(np.log10(rate(g[0]))), y=g[0]["recon"], text=text, ax=dx, ay=dy,
+            showarrow=True, arrowhead=0, arrowwidth=1, arrowcolor="#888888", standoff=4,
+            font={"size": 12, "color": "#31333f"}, bgcolor="rgba(255,255,255,0.8)",
+        )
+
     fig.add_vrect(x0=RATE_FLOOR / 2, x1=collapse_nats, fillcolor="#d62728", opacity=0.08,
-                  line_width=0, annotation_text="collapsed", annotation_position="top left")
-    fig.update_layout(title="rate–distortion plane (held-out)", height=440,
+                  line_width=0)
+    fig.add_annotation(x=float(np.log10(collapse_nats)), y=0, yref="paper", text="collapsed",
+                       xanchor="right", yanchor="bottom", showarrow=False,
+                       font={"size": 12, "color": "#a33"})
+    tickvals, ticktext = decade_ticks(RATE_FLOOR, 10 ** log_hi, floor=RATE_FLOOR)
+    fig.update_layout(title="Rate–distortion plane (held-out)", height=440,
                       xaxis_title="rate: KL(q(z|x) ‖ p(z)) in nats (log scale)",
                       yaxis_title="distortion: reconstruction BCE in nats",
                       margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       legend={"orientation": "h", "y": -0.22})
-    fig.update_xaxes(type="log")
+    fig.update_xaxes(type="log", range=[log_lo, log_hi], tickvals=tickvals, ticktext=ticktext)
+    fig.update_yaxes(range=[y_lo, y_hi])
     return fig

@@ -99,10 +99,22 @@ def test_image_grid_figure_labels_rows_and_columns():
     assert list(fig.layout.xaxis.ticktext) == ["x", "y", "z"]
 
 
+def test_image_grid_frames_every_tile():
+    fig = figures.image_grid_figure(np.ones((5, 64)), 3)
+    frames = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert len(frames) == 5
+    # The second tile of the second row spans columns 9..16 and rows 9..16 of the canvas.
+    assert (frames[4].x0, frames[4].x1, frames[4].y0, frames[4].y1) == (8.5, 16.5, 8.5, 16.5)
+    assert all(f.line.color == figures.TILE_FRAME_COLOR for f in frames)
+
+
 def test_loss_curves_have_train_and_held_out_for_each_term():
     fig = figures.loss_curves_figure(_history(), "vae")
     assert len(fig.data) == 6
     assert {t.name for t in fig.data} == {"train", "held-out"}
+    # Titled like every other chart (one layout title), no lighter subplot-title annotations.
+    assert fig.layout.title.text and not fig.layout.annotations
+    assert "KL" in fig.layout.yaxis3.title.text
     no_val = figures.loss_curves_figure(_history(with_val=False), "ae")
     assert len(no_val.data) == 3
 
@@ -146,6 +158,48 @@ def test_rate_distortion_highlights_the_chosen_beta():
     collapsed = figures.rate_distortion_figure([{"beta": 4.0, "warmup": False, "kl": 1e-7, "recon": 27.0}], 4.0, False)
     assert collapsed.data[-1].x == (figures.RATE_FLOOR,)
     assert len(fig.data) == 3
+
+
+def _sweep_points():
+    """The shape of the shipped sweep: β = 4 and 8 collapsed onto one point, 0.25..1 crowded."""
+    kl = {0.0: 29.4, 0.25: 4.75, 0.5: 3.66, 1.0: 2.56, 2.0: 1.21, 4.0: 2e-6, 8.0: 3e-6}
+    recon = {0.0: 20.7, 0.25: 21.0, 0.5: 21.3, 1.0: 22.1, 2.0: 24.4, 4.0: 27.2, 8.0: 27.2}
+    return [{"beta": b, "warmup": w, "kl": kl[b] * (1.03 if w else 1), "recon": recon[b] + 0.1 * w}
+            for b in kl for w in (False, True)]
+
+
+def test_rate_distortion_axis_has_clean_decade_ticks():
+    fig = figures.rate_distortion_figure(_sweep_points(), 1.0, False)
+    assert list(fig.layout.xaxis.tickvals) == [0.01, 0.1, 1.0, 10.0]
+    assert list(fig.layout.xaxis.ticktext) == ["≤ 0.01", "0.1", "1", "10"]
+    lo, hi = fig.layout.xaxis.range
+    assert 10 ** lo < figures.RATE_FLOOR and 10 ** hi > 29.4
+
+
+@pytest.mark.parametrize("chosen", [(1.0, False), (8.0, False), (0.5, True)])
+def test_rate_distortion_labels_each_beta_once_without_overlaps(chosen):
+    fig = figures.rate_distortion_figure(_sweep_points(), *chosen)
+    labels = [a for a in fig.layout.annotations if a.text.startswith("β")]
+    # Collapsed models share a point, so they share one label; every other β has its own.
+    assert sorted(a.text for a in labels) == sorted(
+        ["β = 0", "β = 0.25", "β = 0.5", "β = 1", "β = 2", "β = 4, 8"])
+    assert all(a.showarrow for a in labels)
+    # No label is drawn as marker text any more (those piled up on top of each other).
+    assert all("text" not in (t.mode or "") for t in fig.data)
+
+
+def test_place_labels_keeps_crowded_labels_apart():
+    anchors = [(200.0, 250.0), (205.0, 245.0), (210.0, 240.0), (212.0, 238.0), (40.0, 20.0)]
+    texts = ["β = 0.25", "β = 0.5", "β = 1", "β = 2", "β = 4, 8"]
+    markers = [(x, y, 6) for x, y in anchors] + [(210.0, 240.0, 12)]  # the chosen star
+    offsets = figures.place_labels(anchors, texts, markers)
+    boxes = [figures._box((x + dx, y + dy), t) for (x, y), (dx, dy), t
+             in zip(anchors, offsets, texts, strict=True)]
+    for i, a in enumerate(boxes):
+        assert not any(figures._overlaps(a, b) for b in boxes[i + 1:]), (i, boxes)
+        assert not any(figures._overlaps(a, (x - r, y - r, x + r, y + r)) for x, y, r in markers)
+        assert a[0] >= 0 and a[1] >= 0  # inside the plot area
+    assert offsets == figures.place_labels(anchors, texts, markers)  # deterministic
 
 
 def test_figures_are_deterministic(codes):
