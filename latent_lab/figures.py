@@ -256,7 +256,7 @@ def image_grid_figure(
         fig.add_shape(type="rect", x0=c * cell - 0.5, x1=c * cell + IMAGE_SIDE - 0.5,
                       y0=r * cell - 0.5, y1=r * cell + IMAGE_SIDE - 0.5,
                       line={"color": TILE_FRAME_COLOR, "width": 1}, layer="above")
-    left = 90 if row_labels else 10
+    left = 12 + 7 * max(len(label) for label in row_labels) if row_labels else 10
     bottom = 30 if col_labels else 10
     top = 40 if title else 10
     fig.update_layout(

@@ -131,24 +131,28 @@ def load_uploaded(data: bytes):
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def default_latent_maps(manifold: bool, n: int):
-    """The clickable AE and VAE maps of all digits, built once per setting and shared.
+def latent_maps(manifold: bool, n: int, tokens: tuple[str, str], names: tuple[str, str],
+                _models: tuple | None = None):
+    """The clickable AE and VAE maps of all digits, built once per models and setting, shared.
 
+    ``tokens`` name the two models ("default" for the shipped ones, whose maps every session
+    shares; a session's own model has its own token) and key the cache with ``names`` (the map
+    titles); ``_models`` is the (AE, VAE) pair itself, the shipped defaults when omitted.
     Streamlit only reads a figure it draws, so sessions can share these; nobody may change them.
     Returning the same figure on every rerun also keeps the charts' selections alive.
     """
     _, X_all, y_all = specs.digits()
     out = []
-    for name, model in zip(("AE", "VAE"), default_models(), strict=True):
+    for kind, name, model in zip(("AE", "VAE"), names, _models or default_models(), strict=True):
         codes = model.encode(X_all)  # (n_digits, 2)
         x_range, y_range = figures.axis_range(codes)
         tiles = None
         if manifold:
             # Kingma & Welling place the VAE's grid at Gaussian quantiles; the AE has no prior,
             # so its grid spans the map evenly.
-            grid = gaussian_grid(n)[0] if name == "VAE" else figures.uniform_grid(x_range, y_range, n)
+            grid = gaussian_grid(n)[0] if kind == "VAE" else figures.uniform_grid(x_range, y_range, n)
             tiles = (grid, model.decode(grid))
         out.append(figures.latent_map_figure(
-            codes, y_all, title=f"{name} latent space (click to decode)", x_range=x_range,
-            y_range=y_range, manifold=tiles))
+            codes, y_all, title=f"{name} latent space (click to decode)",
+            x_range=x_range, y_range=y_range, manifold=tiles))
     return tuple(out)

@@ -117,3 +117,33 @@ def training_config(kind: str, recipe: str, *, latent_dim: int, hidden_size: int
     config = model_config(kind, recipe, **overrides)
     build_model(config).validate_params()
     return config
+
+
+KIND_NAMES = {"ae": "autoencoder", "vae": "VAE"}
+
+
+def choose_explored(latest: dict, latest_2d: dict) -> tuple[dict, list[str]]:
+    """Which of a session's own models the exploring pages show, and what to tell the user.
+
+    ``latest`` and ``latest_2d`` map a kind (``"ae"``, ``"vae"``) to the session's most recent
+    trained or loaded model of that kind, and to its most recent one with a 2-D latent space;
+    each entry is a dict with ``model``, ``source`` and ``token`` (a cache key). Returns the
+    chosen entry per kind (``None``: use the shipped default) and one note per kind saying why.
+    """
+    chosen, notes = {}, []
+    for kind, name in KIND_NAMES.items():
+        last, last_2d = latest.get(kind), latest_2d.get(kind)
+        chosen[kind] = last_2d
+        if last is None:
+            notes.append(f"No {name} trained or loaded in this session yet: showing the shipped "
+                         f"default {name}.")
+            continue
+        if last is last_2d:
+            notes.append(f"Your {name}: {last['source']}.")
+            continue
+        dim = last["model"].latent_dim
+        fallback = (f"your most recent 2-D {name} ({last_2d['source']})" if last_2d else
+                    f"the shipped default {name}; train one with latent size 2 to explore it here")
+        notes.append(f"Your latest {name} has a {dim}-D latent space, which can't be drawn on "
+                     f"these 2-D maps: showing {fallback}.")
+    return chosen, notes

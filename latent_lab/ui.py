@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import time
+import uuid
+from dataclasses import dataclass
 
 import streamlit as st
+
+from latent_lab import models, specs
 
 # Every page of the app: (file, title, icon, one-line summary). The sidebar links and the landing
 # page's list come from here, and each page's title is its link's label.
@@ -24,7 +28,8 @@ PAGES = (
 
 # Widget keys start with their page's prefix. Keys ending in one of the suffixes below belong to
 # widgets whose value Streamlit refuses to have set (buttons, uploads, chart selections).
-PAGE_PREFIXES = ("train_", "latent_", "beta_", "interp_", "gen_")
+# Widgets shared by several pages start with "explore_".
+PAGE_PREFIXES = ("train_", "latent_", "beta_", "interp_", "gen_", "explore_")
 UNSETTABLE_SUFFIXES = ("_button", "_upload", "_chart")
 
 
@@ -65,6 +70,65 @@ def navigation() -> None:
         for path, label, icon, _ in PAGES:
             st.page_link(path, label=label, icon=icon)
         st.divider()
+
+
+EXPLORE_OPTIONS = {"default": "shipped defaults", "trained": "my trained models"}
+
+
+@dataclass(frozen=True)
+class Explored:
+    """The autoencoder and VAE a page explores, with a cache key and a display name for each."""
+
+    ae: object
+    vae: object
+    tokens: tuple[str, str]  # (AE, VAE): "default", or the id of a session's own model
+    names: tuple[str, str]  # (AE, VAE): "AE" / "VAE", or "Your AE" / "Your VAE"
+
+    def model(self, kind: str):
+        return self.ae if kind == "ae" else self.vae
+
+    def is_own(self, kind: str) -> bool:
+        """Whether the model of ``kind`` is the session's own rather than a shipped default."""
+        return self.tokens[kind == "vae"] != "default"
+
+
+def remember_model(model, source: str) -> None:
+    """Record a model this session trained or loaded, for the pages that explore models."""
+    entry = {"model": model, "source": source, "token": uuid.uuid4().hex}
+    st.session_state.setdefault("user_models_latest", {})[model.kind] = entry
+    if model.latent_dim == 2:
+        st.session_state.setdefault("user_models_2d", {})[model.kind] = entry
+
+
+def explored_models() -> Explored:
+    """The sidebar choice "Models to explore" and the models it picks.
+
+    "my trained models" takes the session's most recent trained or loaded AE and VAE with a
+    2-D latent space, and the shipped default of a kind it has none of; a note under the page's
+    introduction says which model is which, and why a default stands in.
+    """
+    st.session_state.setdefault("explore_models", "default")
+    st.sidebar.radio("Models to explore", list(EXPLORE_OPTIONS), format_func=EXPLORE_OPTIONS.get,
+                     key="explore_models",
+                     help="Models you train or load on the Training dynamics page can be "
+                          "explored here too; each needs a 2-D latent space.")
+    default_ae, default_vae = models.default_models()
+    if st.session_state.explore_models == "default":
+        return Explored(default_ae, default_vae, ("default", "default"), ("AE", "VAE"))
+    chosen, notes = specs.choose_explored(st.session_state.get("user_models_latest", {}),
+                                          st.session_state.get("user_models_2d", {}))
+    text = "\n".join(f"- {note}" for note in notes)
+    if any("can't be drawn" in note for note in notes):
+        st.warning(text)
+    else:
+        st.info(text)
+    picked = []
+    for kind, default, name in (("ae", default_ae, "AE"), ("vae", default_vae, "VAE")):
+        entry = chosen[kind]
+        picked.append((default, "default", name) if entry is None else
+                      (entry["model"], entry["token"], f"Your {name}"))
+    (ae, ae_token, ae_name), (vae, vae_token, vae_name) = picked
+    return Explored(ae, vae, (ae_token, vae_token), (ae_name, vae_name))
 
 
 def describe(config: dict) -> str:

@@ -54,6 +54,7 @@ def _upload() -> None:
     st.session_state.train_error = None
     st.session_state.train_model = model
     st.session_state.train_source = f"uploaded file {upload.name}"
+    ui.remember_model(model, st.session_state.train_source)
 
 
 default = specs.shipped_configs()["vae_default"]
@@ -168,4 +169,5 @@ if busy:
         else:
             st.session_state.train_model = trained
             st.session_state.train_source = "trained on request"
+            ui.remember_model(trained, f"trained on request, {ui.describe(request)}")
     st.rerun()

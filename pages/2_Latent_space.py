@@ -36,6 +36,7 @@ def _take_click(name: str) -> None:
         st.session_state.latent_z_from = name
 
 
+explored = ui.explored_models()
 controls = st.columns([1, 1, 2])
 controls[0].toggle("Show the decoded manifold", key="latent_manifold")
 controls[1].slider("Manifold grid size", 6, 20, key="latent_manifold_n",
@@ -43,11 +44,12 @@ controls[1].slider("Manifold grid size", 6, 20, key="latent_manifold_n",
 
 
 @st.fragment
-def explorer(ae, vae, manifold: bool, manifold_n: int) -> None:
+def explorer(explored: ui.Explored, manifold: bool, manifold_n: int) -> None:
     # A fragment: a click on a map reruns the maps and the decoded images, not the whole page.
     for name in ("AE", "VAE"):
         _take_click(name)
-    maps = models.default_latent_maps(manifold, manifold_n)
+    maps = models.latent_maps(manifold, manifold_n, explored.tokens, explored.names,
+                              _models=(explored.ae, explored.vae))
     map_columns = st.columns(2)
     for column, name, fig in zip(map_columns, ("AE", "VAE"), maps, strict=True):
         with column:
@@ -60,12 +62,12 @@ def explorer(ae, vae, manifold: bool, manifold_n: int) -> None:
     st.caption(f"Clicked on the {source} map." if source else
                "Nothing clicked yet: showing the origin. Click anywhere on a map.")
     ae_column, vae_column, text_column = st.columns([1, 1, 2])
-    for column, (name, model) in zip((ae_column, vae_column), (("AE", ae), ("VAE", vae)),
-                                     strict=True):
+    for column, kind, name in zip((ae_column, vae_column), ("ae", "vae"), explored.names,
+                                  strict=True):
         with column:
-            ui.plot(figures.image_grid_figure(model.decode(z[None, :]), 1,
+            ui.plot(figures.image_grid_figure(explored.model(kind).decode(z[None, :]), 1,
                                               title=f"{name} decodes", cell_px=200),
-                    key=f"latent_{name.lower()}_image_chart")
+                    key=f"latent_{kind}_image_chart")
     with text_column:
         st.markdown(
             "**Why they differ.** The same coordinates mean different things to the two "
@@ -75,5 +77,4 @@ def explorer(ae, vae, manifold: bool, manifold_n: int) -> None:
         )
 
 
-ae, vae = models.default_models()
-explorer(ae, vae, st.session_state.latent_manifold, st.session_state.latent_manifold_n)
+explorer(explored, st.session_state.latent_manifold, st.session_state.latent_manifold_n)

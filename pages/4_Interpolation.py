@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from latent_lab import figures, models, specs, ui
+from latent_lab import figures, specs, ui
 from vae_core import lerp, slerp
 
 ui.page(
@@ -14,6 +14,7 @@ ui.page(
 )
 
 MODES = ("by class", "by index", "at random")
+explored = ui.explored_models()
 split = specs.digits()[0]
 n_test = len(split.y_test)
 ui.set_defaults({"interp_mode": "by class", "interp_class_a": 3, "interp_class_b": 7,
@@ -42,13 +43,12 @@ else:
     controls[2].caption(f"pair #{st.session_state.interp_seed}")
 steps = controls[3].slider("Steps", 3, 15, key="interp_steps")
 
-ae, vae = models.default_models()
 pair = split.X_test[[a, b]]  # (2, 64)
 st.markdown(f"From held-out digit #{a} (a **{split.y_test[a]}**) to #{b} "
             f"(a **{split.y_test[b]}**).")
 
 rows, labels, paths = [], [], {}
-for name, model in (("AE", ae), ("VAE", vae)):
+for name, model in zip(explored.names, (explored.ae, explored.vae), strict=True):
     z0, z1 = model.encode(pair)
     for kind, path_fn, color in (("linear", lerp, "#111111"), ("spherical", slerp, "#d62728")):
         path = path_fn(z0, z1, steps)  # (steps, latent)
@@ -61,10 +61,10 @@ ui.plot(figures.image_grid_figure(np.vstack(rows), steps, row_labels=labels,
 
 _, X_all, y_all = specs.digits()
 columns = st.columns(2)
-for column, (name, model) in zip(columns, (("AE", ae), ("VAE", vae)), strict=True):
-    codes = model.encode(X_all)
+for column, kind, name in zip(columns, ("ae", "vae"), explored.names, strict=True):
+    codes = explored.model(kind).encode(X_all)
     x_range, y_range = figures.axis_range(codes, *(p for _, p, _ in paths[name]))
     with column:
         ui.plot(figures.latent_map_figure(codes, y_all, title=f"{name} latent space", grid_n=0,
                                           x_range=x_range, y_range=y_range, paths=paths[name]),
-                key=f"interp_{name.lower()}_map_chart")
+                key=f"interp_{kind}_map_chart")

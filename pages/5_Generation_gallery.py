@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from latent_lab import figures, models, specs, ui
+from latent_lab import figures, specs, ui
 
 ui.page(
     "Generation gallery",
@@ -15,6 +15,7 @@ ui.page(
 
 MODEL_LABELS = {"vae": "VAE", "ae": "Autoencoder"}
 ui.set_defaults({"gen_kind": "vae", "gen_temperature": 1.0, "gen_n": 36, "gen_seed": 0})
+explored = ui.explored_models()
 
 
 def _reseed() -> None:
@@ -28,11 +29,11 @@ temperature = controls[1].slider("Temperature T", 0.0, 3.0, step=0.1, key="gen_t
 n = controls[2].select_slider("Samples", options=[16, 25, 36, 49, 64, 100], key="gen_n")
 controls[3].button("Reseed", on_click=_reseed, key="gen_reseed_button", type="primary")
 
-ae, vae = models.default_models()
-model = vae if kind == "vae" else ae
+model = explored.model(kind)
+label = f"Your {specs.KIND_NAMES[kind]}" if explored.is_own(kind) else MODEL_LABELS[kind]
 seed = st.session_state.gen_seed
 images, Z = model.sample(n, temperature=temperature, random_state=seed)  # (n, 64), (n, 2)
-st.caption(f"{MODEL_LABELS[kind]} · {n} draws of N(0, {temperature:g}²·I) · seed {seed}")
+st.caption(f"{label} · {n} draws of N(0, {temperature:g}²·I) · seed {seed}")
 
 left, right = st.columns([3, 2])
 with left:
@@ -43,6 +44,6 @@ with right:
     _, X_all, y_all = specs.digits()
     codes = model.encode(X_all)
     x_range, y_range = figures.axis_range(codes, Z)
-    ui.plot(figures.latent_map_figure(codes, y_all, title=f"{MODEL_LABELS[kind]}: where the "
+    ui.plot(figures.latent_map_figure(codes, y_all, title=f"{label}: where the "
                                       "draws fall", grid_n=0, x_range=x_range, y_range=y_range,
                                       extra_points=("draws", Z)), key="gen_map_chart")

@@ -261,6 +261,76 @@ def test_widget_values_survive_a_page_change():
     assert at.select_slider(key="beta_beta").value == 4.0
 
 
+# ----------------------------------------------------------------------------- exploring own models
+def train_in_session(at, kind, latent_dim, epochs=4, seed=7):
+    """Train a small model on the training page of ``at``'s session."""
+    at.switch_page(PAGES[0]).run()
+    at.radio(key="train_kind").set_value(kind).run()
+    at.number_input(key="train_epochs").set_value(epochs)
+    at.number_input(key="train_latent_dim").set_value(latent_dim)
+    at.number_input(key="train_seed").set_value(seed)
+    at.button(key="train_submit_button").click().run()
+    assert not at.exception and not at.error
+
+
+def test_pages_explore_the_models_trained_in_this_session():
+    at = open_page()
+    train_in_session(at, "vae", latent_dim=2)
+    at.switch_page(PAGES[1]).run()
+    assert at.radio(key="explore_models").value == "default"
+    default_ae, default_vae = chart(at, "latent_ae_chart"), chart(at, "latent_vae_chart")
+    assert not at.info  # the shipped defaults need no note
+
+    at.radio(key="explore_models").set_value("trained").run()
+    assert not at.exception
+    vae_map = chart(at, "latent_vae_chart")
+    assert vae_map["data"] != default_vae["data"]
+    assert vae_map["layout"]["title"]["text"].startswith("Your VAE latent space")
+    # No autoencoder trained yet: its default stands in, and the note says so.
+    assert chart(at, "latent_ae_chart") == default_ae
+    note = at.info[0].value
+    assert "Your VAE: trained on request" in note and "latent 2" in note
+    assert "No autoencoder trained or loaded" in note
+
+    # A click decodes with the session's VAE.
+    at.session_state["latent_vae_chart"] = selection(0.5, 0.5)
+    at.run()
+    assert at.subheader[0].value == "Decoding z = (0.50, 0.50)"
+    own_image = heatmap_z(at, "latent_vae_image_chart")
+    at.radio(key="explore_models").set_value("default").run()
+    assert heatmap_z(at, "latent_vae_image_chart") != own_image
+
+    # The choice holds on the other exploring pages.
+    at.radio(key="explore_models").set_value("trained").run()
+    at.switch_page(PAGES[4]).run()
+    assert at.radio(key="explore_models").value == "trained"
+    assert at.caption[0].value.startswith("Your VAE")
+    at.switch_page(PAGES[3]).run()
+    assert chart(at, "interp_vae_map_chart")["layout"]["title"]["text"] == "Your VAE latent space"
+    assert list(chart(at, "interp_strips_chart")["layout"]["yaxis"]["ticktext"])[2:] == [
+        "Your VAE linear", "Your VAE spherical"]
+
+
+def test_a_model_without_a_2d_latent_space_is_explained_not_drawn():
+    at = open_page()
+    train_in_session(at, "ae", latent_dim=3)
+    at.switch_page(PAGES[3]).run()
+    at.radio(key="explore_models").set_value("trained").run()
+    assert not at.exception
+    assert "3-D latent space" in at.warning[0].value and "can't be drawn" in at.warning[0].value
+    assert "shipped default autoencoder" in at.warning[0].value
+    assert chart(at, "interp_ae_map_chart")["layout"]["title"]["text"] == "AE latent space"
+
+    # A 2-D autoencoder loaded from a file is the most recent one now: it is explored.
+    at.switch_page(PAGES[0]).run()
+    ae = models.get_model(specs.model_config("ae", epochs=3, random_state=3))
+    at.file_uploader(key="train_upload").upload("ae2d.npz", model_to_bytes(ae)).run()
+    at.switch_page(PAGES[3]).run()
+    assert not at.warning
+    assert "Your autoencoder: uploaded file ae2d.npz" in at.info[0].value
+    assert chart(at, "interp_ae_map_chart")["layout"]["title"]["text"] == "Your AE latent space"
+
+
 # ----------------------------------------------------------------------------- speed and caching
 def test_a_click_or_slider_move_answers_quickly():
     at = open_page(PAGES[1])
