@@ -294,7 +294,7 @@ def loss_curves_figure(history: dict, kind: str) -> go.Figure:
     else:
         titles = ("total: BCE + KL (nats)", "reconstruction: BCE (nats)", "KL to the prior (nats)")
         title = "Loss per epoch: total = reconstruction + KL"
-    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.08)
+    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.1)
     parts = ("loss", "recon", "kl")
     for col, (part, axis_title) in enumerate(zip(parts, titles, strict=True), start=1):
         for split, dash in (("train", "solid"), ("val", "dash")):
