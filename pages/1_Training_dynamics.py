@@ -62,7 +62,7 @@ ui.set_defaults({
     "train_kind": "vae", "train_recipe": "fast", "train_latent_dim": 2, "train_hidden_size": 32,
     "train_beta": 1.0, "train_kl_warmup": 0, "train_epochs": default["epochs"],
     "train_batch_size": default["batch_size"], "train_optimizer": default["optimizer"],
-    "train_learning_rate": float(default["learning_rate"]), "train_seed": 0, "train_snapshot": 0,
+    "train_learning_rate": float(default["learning_rate"]), "train_seed": 0,
 })
 if "train_model" not in st.session_state:
     st.session_state.train_model = models.get_model(default)
@@ -128,6 +128,10 @@ st.subheader("The held-out codes during training")
 snapshots = figures.project_2d(model.latent_snapshots_)  # (n_snap, n_test, 2)
 epochs = [int(e) for e in model.snapshot_epochs_]
 labels = specs.digits()[0].y_test
+# Each model opens on its final snapshot: the learned latent space, not the random start.
+if st.session_state.get("train_snapshot_model") != id(model):
+    st.session_state.train_snapshot_model = id(model)
+    st.session_state.train_snapshot = len(epochs) - 1
 if model.latent_dim > 2:
     st.caption(f"The {model.latent_dim}-D codes are drawn on the two main (PCA) axes of the "
                "final snapshot.")
