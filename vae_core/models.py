@@ -4,6 +4,7 @@
 ``random_state``, trains it and returns ``self``. Learned state ends in ``_``.
 """
 
+import inspect
 import numbers
 
 import numpy as np
@@ -57,8 +58,6 @@ class _BaseAutoencoder:
 
     @classmethod
     def _param_names(cls):
-        import inspect
-
         signature = inspect.signature(cls.__init__)
         return [name for name in signature.parameters if name != "self"]
 
@@ -142,7 +141,7 @@ class _BaseAutoencoder:
         self.decoder_.append(out)
         self.output_layer_ = make_activation(self.output)
         self.layers_ = named
-        self.flat_params_, self.flat_grads_, self._param_index = pack_parameters(named, self.dtype)
+        self.flat_params_, self.flat_grads_, _ = pack_parameters(named, self.dtype)
 
     # ----------------------------------------------------------------- inference
     def decode(self, Z):
