@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import time
-import uuid
 from dataclasses import dataclass
 
 import streamlit as st
 
-from latent_lab import models, specs
+from latent_lab import models, specs, state
+from latent_lab.settings import EXPLORE_OPTIONS
 
 # Every page of the app: (file, title, icon, one-line summary). The sidebar links and the landing
 # page's list come from here, and each page's title is its link's label.
@@ -26,38 +26,34 @@ PAGES = (
      "Sample new digits at any temperature, from the VAE or the autoencoder's wilderness."),
 )
 
-# Widget keys start with their page's prefix. Keys ending in one of the suffixes below belong to
-# widgets whose value Streamlit refuses to have set (buttons, uploads, chart selections).
-# Widgets shared by several pages start with "explore_".
-PAGE_PREFIXES = ("train_", "latent_", "beta_", "interp_", "gen_", "explore_")
-UNSETTABLE_SUFFIXES = ("_button", "_upload", "_chart")
-
-
-def keep_widget_state() -> None:
-    """Keep every page's widget values when the user visits another page.
-
-    Streamlit forgets a widget's value once a run does not draw it; writing the value back as
-    plain session state before any widget is drawn keeps it (Streamlit's documented workaround).
-    """
-    for key in list(st.session_state.keys()):
-        if key.startswith(PAGE_PREFIXES) and not key.endswith(UNSETTABLE_SUFFIXES):
-            st.session_state[key] = st.session_state[key]
-
-
-def set_defaults(values: dict) -> None:
-    """Seed widget values once per session; widgets then take them from session state."""
-    for key, value in values.items():
-        st.session_state.setdefault(key, value)
-
-
 def page(title: str, explanation: str) -> None:
-    """The start of every page: config, kept widget state, navigation, title and one paragraph."""
+    """The start of every page: config, page state, navigation, title and one paragraph.
+
+    The page state (:mod:`latent_lab.state`) is read from the URL on a session's first run; a
+    link whose settings could not all be used says so here, above everything else.
+    """
     tab_title = title if title == "Latent Lab" else f"{title} · Latent Lab"
     st.set_page_config(page_title=tab_title, page_icon="🔢", layout="wide")
-    keep_widget_state()
+    problems = state.begin_run()
     navigation()
+    if problems:
+        # The lines quote what the link said: escaped, so a link cannot inject Markdown.
+        st.warning("Some settings in this link could not be used; the page shows the rest.\n\n"
+                   + "\n".join(f"- {plain(line)}" for line in problems), icon=":material/link_off:")
     st.title(title)
     st.markdown(explanation)
+
+
+def plain(text: str) -> str:
+    """``text`` escaped for Streamlit Markdown, so it shows as typed (file names, link values).
+
+    CommonMark lets a backslash escape any ASCII punctuation; that also defuses links, images,
+    HTML, LaTeX (``$``) and Streamlit's ``:colour[...]`` and ``:icon:`` directives.
+    """
+    return "".join("\\" + ch if ch in _PUNCTUATION else ch for ch in str(text))
+
+
+_PUNCTUATION = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~")
 
 
 def navigation() -> None:
@@ -66,13 +62,11 @@ def navigation() -> None:
     Streamlit's own navigation names the landing page after its file ("app"), so the config
     hides it (``client.showSidebarNavigation = false``) and every page draws this one instead.
     """
+    params = state.link_params()
     with st.sidebar:
         for path, label, icon, _ in PAGES:
-            st.page_link(path, label=label, icon=icon)
+            st.page_link(path, label=label, icon=icon, query_params=params)
         st.divider()
-
-
-EXPLORE_OPTIONS = {"default": "shipped defaults", "trained": "my trained models"}
 
 
 @dataclass(frozen=True)
@@ -92,14 +86,6 @@ class Explored:
         return self.tokens[kind == "vae"] != "default"
 
 
-def remember_model(model, source: str) -> None:
-    """Record a model this session trained or loaded, for the pages that explore models."""
-    entry = {"model": model, "source": source, "token": uuid.uuid4().hex}
-    st.session_state.setdefault("user_models_latest", {})[model.kind] = entry
-    if model.latent_dim == 2:
-        st.session_state.setdefault("user_models_2d", {})[model.kind] = entry
-
-
 def explored_models() -> Explored:
     """The sidebar choice "Models to explore" and the models it picks.
 
@@ -107,17 +93,16 @@ def explored_models() -> Explored:
     2-D latent space, and the shipped default of a kind it has none of; a note under the page's
     introduction says which model is which, and why a default stands in.
     """
-    st.session_state.setdefault("explore_models", "default")
-    st.sidebar.radio("Models to explore", list(EXPLORE_OPTIONS), format_func=EXPLORE_OPTIONS.get,
-                     key="explore_models",
-                     help="Models you train or load on the Training dynamics page can be "
-                          "explored here too; each needs a 2-D latent space.")
+    choice = state.widget(st.sidebar.radio, "Models to explore", list(EXPLORE_OPTIONS),
+                          format_func=EXPLORE_OPTIONS.get, key="explore_models",
+                          help="Models you train or load on the Training dynamics page can be "
+                               "explored here too; each needs a 2-D latent space.")
     default_ae, default_vae = models.default_models()
-    if st.session_state.explore_models == "default":
+    if choice == "default":
         return Explored(default_ae, default_vae, ("default", "default"), ("AE", "VAE"))
     chosen, notes = specs.choose_explored(st.session_state.get("user_models_latest", {}),
                                           st.session_state.get("user_models_2d", {}))
-    text = "\n".join(f"- {note}" for note in notes)
+    text = "\n".join(f"- {plain(note)}" for note in notes)  # notes quote file names
     if any("can't be drawn" in note for note in notes):
         st.warning(text)
     else:

@@ -1,6 +1,8 @@
 import streamlit as st
 
-from latent_lab import figures, models, specs, ui
+from latent_lab import figures, models, specs, state, ui
+from latent_lab import training_session as session
+from latent_lab.settings import KIND_LABELS, OPTIMIZER_NAMES, RECIPE_LABELS
 from vae_core import ModelFileError, TrainingDivergedError, model_to_bytes
 
 ui.page(
@@ -15,31 +17,16 @@ ui.page(
     "about zero, where the fast recipe keeps a few nats.",
 )
 
-FORM_KEYS = ("latent_dim", "hidden_size", "beta", "kl_warmup", "epochs", "batch_size",
-             "optimizer", "learning_rate", "seed")
-KIND_LABELS = {"vae": "VAE", "ae": "Autoencoder"}
-RECIPE_LABELS = {"fast": "fast (Adam, mini-batches)", "blog": "blog (per-sample SGD, slow)"}
-
 
 def _recipe_defaults() -> None:
     """Fill the form with the chosen recipe's settings for the chosen model."""
-    cfg = specs.model_config(st.session_state.train_kind, st.session_state.train_recipe)
-    st.session_state.update({
-        "train_epochs": cfg["epochs"], "train_batch_size": cfg["batch_size"],
-        "train_optimizer": cfg["optimizer"], "train_learning_rate": float(cfg["learning_rate"]),
-    })
+    for name, value in session.recipe_values(st.session_state.train_kind,
+                                             st.session_state.train_recipe).items():
+        state.put(f"train_{name}", value)
 
 
 def _submit() -> None:
-    values = {name: st.session_state[f"train_{name}"] for name in FORM_KEYS}
-    try:
-        config = specs.training_config(st.session_state.train_kind, st.session_state.train_recipe,
-                                       **values)
-    except ValueError as err:
-        st.session_state.train_error = f"Not trained: {err} The current model is kept."
-        return
-    st.session_state.train_error = None
-    st.session_state.train_request = config
+    session.submit(st.session_state, st.session_state.train_kind, st.session_state.train_recipe)
 
 
 def _upload() -> None:
@@ -49,50 +36,41 @@ def _upload() -> None:
     try:
         model = models.load_uploaded(upload.getvalue())
     except ModelFileError as err:
-        st.session_state.train_error = f"Could not load {upload.name}: {err} The current model is kept."
+        session.fail(st.session_state, f"Could not load {upload.name}: {err} The current model is kept.")
         return
-    st.session_state.train_error = None
-    st.session_state.train_model = model
-    st.session_state.train_source = f"uploaded file {upload.name}"
-    ui.remember_model(model, st.session_state.train_source)
+    session.show(st.session_state, model, f"uploaded file {upload.name}")
 
 
-default = specs.shipped_configs()["vae_default"]
-ui.set_defaults({
-    "train_kind": "vae", "train_recipe": "fast", "train_latent_dim": 2, "train_hidden_size": 32,
-    "train_beta": 1.0, "train_kl_warmup": 0, "train_epochs": default["epochs"],
-    "train_batch_size": default["batch_size"], "train_optimizer": default["optimizer"],
-    "train_learning_rate": float(default["learning_rate"]), "train_seed": 0,
-})
 if "train_model" not in st.session_state:
-    st.session_state.train_model = models.get_model(default)
+    st.session_state.train_model = models.get_model(specs.shipped_configs()["vae_default"])
     st.session_state.train_source = "shipped default"
-
-# A pending request is taken off the queue before training, so a run that is interrupted (the
-# user leaves the page) does not restart training by surprise later.
-request = st.session_state.pop("train_request", None)
+request = session.take_request(st.session_state)
 busy = request is not None
 
 with st.sidebar:
-    st.radio("Model", list(KIND_LABELS), format_func=KIND_LABELS.get, key="train_kind",
-             on_change=_recipe_defaults, disabled=busy, horizontal=True)
-    st.radio("Recipe", list(RECIPE_LABELS), format_func=RECIPE_LABELS.get, key="train_recipe",
-             on_change=_recipe_defaults, disabled=busy)
+    kind = state.widget(st.radio, "Model", list(KIND_LABELS), format_func=KIND_LABELS.get,
+                        key="train_kind", on_change=_recipe_defaults, disabled=busy,
+                        horizontal=True)
+    state.widget(st.radio, "Recipe", list(RECIPE_LABELS), format_func=RECIPE_LABELS.get,
+                 key="train_recipe", on_change=_recipe_defaults, disabled=busy)
     with st.form("train_form", border=False):
-        vae = st.session_state.train_kind == "vae"
-        st.number_input("Latent size", 1, 16, step=1, key="train_latent_dim", disabled=busy)
-        st.number_input("Hidden size (0 = linear)", 0, 256, step=8, key="train_hidden_size",
-                        disabled=busy)
-        st.number_input("β (KL weight)", 0.0, 16.0, step=0.25, key="train_beta",
-                        disabled=busy or not vae)
-        st.number_input("KL warm-up (epochs)", 0, 1000, step=10, key="train_kl_warmup",
-                        disabled=busy or not vae)
-        st.number_input("Epochs", 1, 1000, step=10, key="train_epochs", disabled=busy)
-        st.number_input("Batch size", 1, 1437, step=1, key="train_batch_size", disabled=busy)
-        st.selectbox("Optimizer", ["adam", "sgd"], key="train_optimizer", disabled=busy)
-        st.number_input("Learning rate", 1e-5, 1.0, step=0.001, format="%.4f",
-                        key="train_learning_rate", disabled=busy)
-        st.number_input("Seed", 0, 2**31 - 1, step=1, key="train_seed", disabled=busy)
+        # No bounds in the boxes themselves: a browser refuses an out-of-range number silently,
+        # so every value is checked on submit and a bad one is named on the page.
+        vae = kind == "vae"
+        state.widget(st.number_input, "Latent size", step=1, key="train_latent_dim", disabled=busy)
+        state.widget(st.number_input, "Hidden size (0 = linear)", step=8, key="train_hidden_size",
+                     disabled=busy)
+        state.widget(st.number_input, "β (KL weight)", step=0.25, key="train_beta",
+                     disabled=busy or not vae)
+        state.widget(st.number_input, "KL warm-up (epochs)", step=10, key="train_kl_warmup",
+                     disabled=busy or not vae)
+        state.widget(st.number_input, "Epochs", step=10, key="train_epochs", disabled=busy)
+        state.widget(st.number_input, "Batch size", step=1, key="train_batch_size", disabled=busy)
+        state.widget(st.selectbox, "Optimizer", OPTIMIZER_NAMES, key="train_optimizer",
+                     disabled=busy)
+        state.widget(st.number_input, "Learning rate", step=0.001, format="%.4f",
+                     key="train_learning_rate", disabled=busy)
+        state.widget(st.number_input, "Seed", step=1, key="train_seed", disabled=busy)
         st.form_submit_button("Train", type="primary", on_click=_submit, disabled=busy,
                               key="train_submit_button")
     with st.expander("Load a saved model (.npz)"):
@@ -101,12 +79,12 @@ with st.sidebar:
 
 status = st.container()
 if st.session_state.get("train_error"):
-    status.error(st.session_state.train_error)
+    status.error(ui.plain(st.session_state.train_error))  # it may quote a file's name
 
 model = st.session_state.train_model
 config = {"kind": model.kind, **model.get_params()}
 history = model.history_
-st.caption(f"Showing: {ui.describe(config)} ({st.session_state.train_source}; "
+st.caption(f"Showing: {ui.describe(config)} ({ui.plain(st.session_state.train_source)}; "
            f"trained in {model.seconds_:.1f} s).")
 dead = specs.collapsed_dims(model)
 if dead:
@@ -126,36 +104,37 @@ with right:
 
 st.subheader("The held-out codes during training")
 snapshots = figures.project_2d(model.latent_snapshots_)  # (n_snap, n_test, 2)
-epochs = [int(e) for e in model.snapshot_epochs_]
 labels = specs.digits()[0].y_test
-# Each model opens on its final snapshot: the learned latent space, not the random start.
-if st.session_state.get("train_snapshot_model") != id(model):
-    st.session_state.train_snapshot_model = id(model)
-    st.session_state.train_snapshot = len(epochs) - 1
+# Each new model opens on its final snapshot: the learned latent space, not the random start.
+last_shown = st.session_state.get("train_snapshot_model")
+if last_shown is not None and last_shown != id(model):
+    state.put("train_snapshot", None)
+st.session_state.train_snapshot_model = id(model)
+view = session.snapshot_view(model.snapshot_epochs_, state.get("train_snapshot"))
 if model.latent_dim > 2:
     st.caption(f"The {model.latent_dim}-D codes are drawn on the two main (PCA) axes of the "
                "final snapshot.")
 
 
 @st.fragment
-def scrubber(snapshots, epochs, labels, busy):
+def scrubber(snapshots, view, labels, busy):
     # A fragment: moving the slider redraws this chart only, not the whole page.
-    st.session_state.train_snapshot = min(st.session_state.train_snapshot, len(epochs) - 1)
-    index = st.slider("Snapshot", 0, len(epochs) - 1, key="train_snapshot", disabled=busy,
-                      help="Slide through the snapshots taken during training (0 = before).")
+    epoch = state.widget(st.select_slider, "Epoch", options=list(view.epochs), value=view.epoch,
+                         key="train_snapshot", disabled=busy,
+                         help="Slide through the snapshots taken during training (0 = before).")
     x_range, y_range = figures.axis_range(*snapshots)
-    ui.plot(figures.latent_snapshot_figure(snapshots[index], labels, epochs[index], x_range,
-                                           y_range), key="train_snapshot_chart")
+    ui.plot(figures.latent_snapshot_figure(snapshots[view.epochs.index(epoch)], labels, epoch,
+                                           x_range, y_range), key="train_snapshot_chart")
 
 
-if not epochs:
+if view is None:
     st.info("This model file has no latent snapshots to show.")
 else:
     scrub, animate = st.tabs(["Scrub", "Animate"])
     with scrub:
-        scrubber(snapshots, epochs, labels, busy)
+        scrubber(snapshots, view, labels, busy)
     with animate:
-        ui.plot(figures.latent_animation_figure(snapshots, epochs, labels),
+        ui.plot(figures.latent_animation_figure(snapshots, list(view.epochs), labels),
                 key="train_anim_chart")
 
 if busy:
@@ -169,9 +148,8 @@ if busy:
         try:
             trained = models.get_model(request, progress=ui.progress_callback(bar))
         except TrainingDivergedError as err:
-            st.session_state.train_error = f"{err} The previous model is kept."
+            session.fail(st.session_state, f"{err} The previous model is kept.")
         else:
-            st.session_state.train_model = trained
-            st.session_state.train_source = "trained on request"
-            ui.remember_model(trained, f"trained on request, {ui.describe(request)}")
+            session.show(st.session_state, trained, "trained on request",
+                         note=f"trained on request, {ui.describe(request)}")
     st.rerun()

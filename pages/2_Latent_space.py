@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from latent_lab import figures, models, ui
+from latent_lab import figures, models, state, ui
 
 ui.page(
     "Latent space: AE vs VAE",
@@ -13,10 +13,6 @@ ui.page(
     "Switch on the decoded manifold to see a grid of decodings laid over the same axes.",
 )
 
-ui.set_defaults({"latent_manifold": False, "latent_manifold_n": 10, "latent_z": (0.0, 0.0),
-                 "latent_z_from": None})
-
-
 def _take_click(name: str) -> None:
     """Decode the point of a new selection on a map, read before the map is redrawn.
 
@@ -24,23 +20,23 @@ def _take_click(name: str) -> None:
     one on the other map must not undo the latest click.
     """
     seen_key = f"latent_{name.lower()}_seen"
-    state = st.session_state.get(f"latent_{name.lower()}_chart")
-    points = state["selection"]["points"] if state else []
+    chart_state = st.session_state.get(f"latent_{name.lower()}_chart")
+    points = chart_state["selection"]["points"] if chart_state else []
     if not points:
         st.session_state[seen_key] = None
         return
     z = (float(points[0]["x"]), float(points[0]["y"]))
     if st.session_state.get(seen_key) != z:
         st.session_state[seen_key] = z
-        st.session_state.latent_z = z
-        st.session_state.latent_z_from = name
+        state.put("latent_z", z)
+        state.put("latent_z_from", name)
 
 
 explored = ui.explored_models()
 controls = st.columns([1, 1, 2])
-controls[0].toggle("Show the decoded manifold", key="latent_manifold")
-controls[1].slider("Manifold grid size", 6, 20, key="latent_manifold_n",
-                   disabled=not st.session_state.latent_manifold)
+manifold = state.widget(controls[0].toggle, "Show the decoded manifold", key="latent_manifold")
+manifold_n = state.widget(controls[1].slider, "Manifold grid size", 6, 20, key="latent_manifold_n",
+                          disabled=not manifold)
 
 
 @st.fragment
@@ -56,8 +52,9 @@ def explorer(explored: ui.Explored, manifold: bool, manifold_n: int) -> None:
             ui.plot(fig, key=f"latent_{name.lower()}_chart", on_select="rerun",
                     selection_mode="points")
 
-    z = np.asarray(st.session_state.latent_z, dtype=float)
-    source = st.session_state.latent_z_from
+    pinned = state.get("latent_z")
+    z = np.asarray(pinned if pinned is not None else (0.0, 0.0), dtype=float)
+    source = state.get("latent_z_from")
     st.subheader(f"Decoding z = ({z[0]:.2f}, {z[1]:.2f})")
     st.caption(f"Clicked on the {source} map." if source else
                "Nothing clicked yet: showing the origin. Click anywhere on a map.")
@@ -77,4 +74,4 @@ def explorer(explored: ui.Explored, manifold: bool, manifold_n: int) -> None:
         )
 
 
-explorer(explored, st.session_state.latent_manifold, st.session_state.latent_manifold_n)
+explorer(explored, manifold, manifold_n)

@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from latent_lab import figures, models, specs, ui
+from latent_lab import figures, models, specs, state, ui
 
 ui.page(
     "The β tradeoff",
@@ -14,10 +14,11 @@ ui.page(
     f"whose β was ramped up from 0 over the first {specs.SWEEP_WARMUP_EPOCHS} epochs.",
 )
 
-ui.set_defaults({"beta_beta": 1.0, "beta_warmup": False})
 controls = st.columns([3, 1])
-beta = controls[0].select_slider("β", options=list(specs.SWEEP_BETAS), key="beta_beta")
-warmup = controls[1].toggle(f"KL warm-up ({specs.SWEEP_WARMUP_EPOCHS} epochs)", key="beta_warmup")
+beta = state.widget(controls[0].select_slider, "β", options=list(specs.SWEEP_BETAS),
+                    format_func="{:g}".format, key="beta_beta")
+warmup = state.widget(controls[1].toggle, f"KL warm-up ({specs.SWEEP_WARMUP_EPOCHS} epochs)",
+                      key="beta_warmup")
 
 model = models.sweep_model(beta, warmup)
 points = models.sweep_points()

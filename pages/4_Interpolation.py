@@ -1,7 +1,8 @@
 import numpy as np
 import streamlit as st
 
-from latent_lab import figures, specs, ui
+from latent_lab import figures, specs, state, ui
+from latent_lab.settings import INTERP_MODES
 from vae_core import lerp, slerp
 
 ui.page(
@@ -13,35 +14,32 @@ ui.page(
     "the autoencoder decodes smudges. The paths are drawn on each model's latent map.",
 )
 
-MODES = ("by class", "by index", "at random")
 explored = ui.explored_models()
 split = specs.digits()[0]
 n_test = len(split.y_test)
-ui.set_defaults({"interp_mode": "by class", "interp_class_a": 3, "interp_class_b": 7,
-                 "interp_index_a": 0, "interp_index_b": 1, "interp_seed": 0, "interp_steps": 9})
 
 
 def _reroll() -> None:
-    st.session_state.interp_seed += 1
+    state.put("interp_seed", state.get("interp_seed") + 1)
 
 
 controls = st.columns([2, 1, 1, 2])
-mode = controls[0].radio("Choose the two digits", MODES, key="interp_mode", horizontal=True)
+mode = state.widget(controls[0].radio, "Choose the two digits", INTERP_MODES, key="interp_mode",
+                    horizontal=True)
 if mode == "by class":
-    controls[1].selectbox("From digit", range(10), key="interp_class_a")
-    controls[2].selectbox("To digit", range(10), key="interp_class_b")
+    class_a = state.widget(controls[1].selectbox, "From digit", range(10), key="interp_class_a")
+    class_b = state.widget(controls[2].selectbox, "To digit", range(10), key="interp_class_b")
     first = specs.one_per_class(split.y_test)
-    a, b = first[st.session_state.interp_class_a], first[st.session_state.interp_class_b]
+    a, b = first[class_a], first[class_b]
 elif mode == "by index":
-    controls[1].number_input("From held-out #", 0, n_test - 1, key="interp_index_a")
-    controls[2].number_input("To held-out #", 0, n_test - 1, key="interp_index_b")
-    a, b = st.session_state.interp_index_a, st.session_state.interp_index_b
+    a = state.widget(controls[1].number_input, "From held-out #", 0, n_test - 1, key="interp_index_a")
+    b = state.widget(controls[2].number_input, "To held-out #", 0, n_test - 1, key="interp_index_b")
 else:
     controls[1].button("New random pair", on_click=_reroll, key="interp_reroll_button")
-    rng = np.random.default_rng(st.session_state.interp_seed)
+    rng = np.random.default_rng(state.get("interp_seed"))
     a, b = rng.choice(n_test, size=2, replace=False)
-    controls[2].caption(f"pair #{st.session_state.interp_seed}")
-steps = controls[3].slider("Steps", 3, 15, key="interp_steps")
+    controls[2].caption(f"pair #{state.get('interp_seed')}")
+steps = state.widget(controls[3].slider, "Steps", 3, 15, key="interp_steps")
 
 pair = split.X_test[[a, b]]  # (2, 64)
 st.markdown(f"From held-out digit #{a} (a **{split.y_test[a]}**) to #{b} "

@@ -1,7 +1,8 @@
 import numpy as np
 import streamlit as st
 
-from latent_lab import figures, specs, ui
+from latent_lab import figures, specs, state, ui
+from latent_lab.settings import GALLERY_SIZES, KIND_LABELS
 
 ui.page(
     "Generation gallery",
@@ -13,25 +14,24 @@ ui.page(
     "The map below shows where the draws fall among the codes of real digits.",
 )
 
-MODEL_LABELS = {"vae": "VAE", "ae": "Autoencoder"}
-ui.set_defaults({"gen_kind": "vae", "gen_temperature": 1.0, "gen_n": 36, "gen_seed": 0})
 explored = ui.explored_models()
 
 
 def _reseed() -> None:
-    st.session_state.gen_seed += 1
+    state.put("gen_seed", state.get("gen_seed") + 1)
 
 
 controls = st.columns([1, 2, 2, 1])
-kind = controls[0].radio("Model", list(MODEL_LABELS), format_func=MODEL_LABELS.get,
-                         key="gen_kind")
-temperature = controls[1].slider("Temperature T", 0.0, 3.0, step=0.1, key="gen_temperature")
-n = controls[2].select_slider("Samples", options=[16, 25, 36, 49, 64, 100], key="gen_n")
+kind = state.widget(controls[0].radio, "Model", list(KIND_LABELS), format_func=KIND_LABELS.get,
+                    key="gen_kind")
+temperature = state.widget(controls[1].slider, "Temperature T", 0.0, 3.0, step=0.1,
+                           key="gen_temperature")
+n = state.widget(controls[2].select_slider, "Samples", options=list(GALLERY_SIZES), key="gen_n")
 controls[3].button("Reseed", on_click=_reseed, key="gen_reseed_button", type="primary")
 
 model = explored.model(kind)
-label = f"Your {specs.KIND_NAMES[kind]}" if explored.is_own(kind) else MODEL_LABELS[kind]
-seed = st.session_state.gen_seed
+label = f"Your {specs.KIND_NAMES[kind]}" if explored.is_own(kind) else KIND_LABELS[kind]
+seed = state.get("gen_seed")
 images, Z = model.sample(n, temperature=temperature, random_state=seed)  # (n, 64), (n, 2)
 st.caption(f"{label} · {n} draws of N(0, {temperature:g}²·I) · seed {seed}")
 

@@ -1,6 +1,5 @@
 """Every page under Streamlit's AppTest: it runs, and its main control changes what it shows."""
 
-import json
 import statistics
 import threading
 import time
@@ -8,46 +7,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
+from app_helpers import PAGES, chart, heatmap_z, open_page, selection, shown
 
 from latent_lab import models, specs, ui
 from vae_core import model_to_bytes
-
-APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGES = (
-    "pages/1_Training_dynamics.py",
-    "pages/2_Latent_space.py",
-    "pages/3_Beta_tradeoff.py",
-    "pages/4_Interpolation.py",
-    "pages/5_Generation_gallery.py",
-)
-
-
-def open_page(page=None):
-    at = AppTest.from_file(APP, default_timeout=120).run()
-    if page is not None:
-        # switch_page alone only records the page: without run() the test re-checks the first.
-        at.switch_page(page).run()
-    assert not at.exception, at.exception
-    return at
-
-
-def chart(at, key):
-    """The Plotly figure (as a dict) of the chart drawn with ``key``."""
-    for element in at.get("plotly_chart"):
-        if element.proto.id.endswith(f"-{key}"):
-            return json.loads(element.proto.spec)
-    raise AssertionError(f"no chart {key!r}; charts: {[e.proto.id for e in at.get('plotly_chart')]}")
-
-
-def heatmap_z(at, key):
-    return [t["z"] for t in chart(at, key)["data"] if t["type"] == "heatmap"]
-
-
-def selection(x, y):
-    return {"selection": {"points": [{"x": x, "y": y, "curve_number": 0, "point_number": 0,
-                                      "point_index": 0}],
-                          "point_indices": [0], "box": [], "lasso": []}}
 
 
 def test_home_links_every_page():
@@ -84,7 +47,8 @@ def test_training_snapshot_slider_scrubs_through_training():
     at = open_page(PAGES[0])
     final = chart(at, "train_snapshot_chart")
     assert "epoch 300" in final["layout"]["title"]["text"]  # opens on the trained latent space
-    at.slider(key="train_snapshot").set_value(0).run()
+    assert at.select_slider(key="train_snapshot").value == 300  # the slider reads epochs
+    at.select_slider(key="train_snapshot").set_value(0).run()
     start = chart(at, "train_snapshot_chart")
     assert "epoch 0" in start["layout"]["title"]["text"]
     assert start["data"] != final["data"]
@@ -113,7 +77,7 @@ def test_training_rejects_invalid_settings_and_keeps_the_model():
     at.number_input(key="train_epochs").set_value(5)
     at.number_input(key="train_kl_warmup").set_value(50)
     at.button(key="train_submit_button").click().run()
-    assert "warm-up" in at.error[0].value and "kept" in at.error[0].value
+    assert "warm-up" in shown(at.error[0].value) and "kept" in shown(at.error[0].value)
     assert at.caption[0].value == before
 
 
@@ -126,7 +90,7 @@ def test_training_divergence_keeps_the_last_good_model():
     at.number_input(key="train_epochs").set_value(3)
     at.button(key="train_submit_button").click().run()
     assert not at.exception
-    assert "diverged" in at.error[0].value and "previous model is kept" in at.error[0].value
+    assert "diverged" in shown(at.error[0].value) and "previous model is kept" in shown(at.error[0].value)
     assert at.caption[0].value == before
 
 
@@ -134,12 +98,12 @@ def test_training_upload_loads_a_model_and_rejects_junk():
     at = open_page(PAGES[0])
     before = at.caption[0].value
     at.file_uploader(key="train_upload").upload("junk.npz", b"not a model at all").run()
-    assert "Could not load junk.npz" in at.error[0].value
+    assert "Could not load junk.npz" in shown(at.error[0].value)
     assert at.caption[0].value == before
     ae = models.get_model(specs.shipped_configs()["ae_default"])
     at.file_uploader(key="train_upload").clear().upload("ae.npz", model_to_bytes(ae)).run()
     assert not at.error
-    assert at.caption[0].value.startswith("Showing: AE") and "uploaded file ae.npz" in at.caption[0].value
+    assert at.caption[0].value.startswith("Showing: AE") and "uploaded file ae.npz" in shown(at.caption[0].value)
 
 
 # ----------------------------------------------------------------------------- latent space
@@ -193,7 +157,7 @@ def test_beta_slider_changes_images_and_reports_collapse():
     assert at.success and "no collapse" in at.success[0].value
     recon_at_1 = heatmap_z(at, "beta_recon_chart")
     at.select_slider(key="beta_beta").set_value(8.0).run()
-    assert at.warning and "Posterior collapse at β = 8" in at.warning[0].value
+    assert at.warning and "Posterior collapse at β = 8" in shown(at.warning[0].value)
     assert heatmap_z(at, "beta_recon_chart") != recon_at_1
     star = chart(at, "beta_rd_chart")["data"][-1]
     assert star["name"] == "chosen β=8"
@@ -288,7 +252,7 @@ def test_pages_explore_the_models_trained_in_this_session():
     assert vae_map["layout"]["title"]["text"].startswith("Your VAE latent space")
     # No autoencoder trained yet: its default stands in, and the note says so.
     assert chart(at, "latent_ae_chart") == default_ae
-    note = at.info[0].value
+    note = shown(at.info[0].value)
     assert "Your VAE: trained on request" in note and "latent 2" in note
     assert "No autoencoder trained or loaded" in note
 
@@ -317,8 +281,8 @@ def test_a_model_without_a_2d_latent_space_is_explained_not_drawn():
     at.switch_page(PAGES[3]).run()
     at.radio(key="explore_models").set_value("trained").run()
     assert not at.exception
-    assert "3-D latent space" in at.warning[0].value and "can't be drawn" in at.warning[0].value
-    assert "shipped default autoencoder" in at.warning[0].value
+    assert "3-D latent space" in shown(at.warning[0].value) and "can't be drawn" in shown(at.warning[0].value)
+    assert "shipped default autoencoder" in shown(at.warning[0].value)
     assert chart(at, "interp_ae_map_chart")["layout"]["title"]["text"] == "AE latent space"
 
     # A 2-D autoencoder loaded from a file is the most recent one now: it is explored.
@@ -327,7 +291,7 @@ def test_a_model_without_a_2d_latent_space_is_explained_not_drawn():
     at.file_uploader(key="train_upload").upload("ae2d.npz", model_to_bytes(ae)).run()
     at.switch_page(PAGES[3]).run()
     assert not at.warning
-    assert "Your autoencoder: uploaded file ae2d.npz" in at.info[0].value
+    assert "Your autoencoder: uploaded file ae2d.npz" in shown(at.info[0].value)
     assert chart(at, "interp_ae_map_chart")["layout"]["title"]["text"] == "Your AE latent space"
 
 
@@ -381,4 +345,4 @@ def test_training_page_flags_collapsed_latent_dimensions():
     at = open_page(PAGES[0])
     assert not at.warning
     at.file_uploader(key="train_upload").upload("beta8.npz", model_to_bytes(collapsed)).run()
-    assert "Posterior collapse" in at.warning[0].value and "z1, z2" in at.warning[0].value
+    assert "Posterior collapse" in shown(at.warning[0].value) and "z1, z2" in shown(at.warning[0].value)

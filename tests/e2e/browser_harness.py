@@ -154,7 +154,8 @@ class StreamlitServer:
             "--server.fileWatcherType", "none",
             "--browser.gatherUsageStats", "false",
         ]  # fmt: skip
-        self._log = open(self.log_path, "wb") if self.log_path else subprocess.DEVNULL
+        # Appended to, so a restarted server's log follows the first one's.
+        self._log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
             cmd, cwd=self.app_dir, stdout=self._log, stderr=subprocess.STDOUT
         )
@@ -203,6 +204,15 @@ class StreamlitServer:
                 self.process.wait()
         if self._log not in (None, subprocess.DEVNULL):
             self._log.close()
+
+    def restart(self, timeout=60.0):
+        """Stop the server and start a new one on the same port, as a redeploy or a crash does.
+
+        Browser tabs stay open and reconnect to the new process, which knows none of their
+        sessions.
+        """
+        self.stop()
+        return self.start(timeout)
 
     def __enter__(self):
         return self.start()
@@ -268,6 +278,48 @@ def rerun_after(page, action, timeout=60_000):
         raise AssertionError(f"no script run finished within {timeout / 1000:.0f} s of the "
                              "interaction: it was lost or the app hangs") from None
     wait_rendered(page, timeout)
+
+
+def connection_state(page):
+    return page.evaluate(
+        "() => document.querySelector('[data-testid=\"stApp\"]')"
+        ".getAttribute('data-test-connection-state')"
+    )
+
+
+def restart_under(page, server, timeout=60_000):
+    """Restart ``server`` while ``page`` stays open; return once the page has reconnected."""
+    server.stop()
+    page.wait_for_function(
+        """() => document.querySelector('[data-testid="stApp"]')
+                   .getAttribute('data-test-connection-state') !== 'CONNECTED'""",
+        timeout=timeout,
+    )
+    server.start()
+    page.wait_for_function(
+        """() => document.querySelector('[data-testid="stApp"]')
+                   .getAttribute('data-test-connection-state') === 'CONNECTED'""",
+        timeout=timeout,
+    )
+
+
+def go_to(page, label):
+    """Open another page through its sidebar link, as a person does, and wait for it.
+
+    Every page's title is its link's label, except the landing page's ("Home" / "Latent Lab").
+    """
+    link = page.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]').filter(
+        has_text=label)
+    rerun_after(page, link.first.click)
+    title = "Latent Lab" if label == "Home" else label
+    heading = page.locator('[data-testid="stMain"] h1').first.inner_text()
+    assert heading == title, f"went to {label!r}, but the page says {heading!r}"
+
+
+def slider_value(page, label):
+    """The value a slider (or select slider) labelled ``label`` shows."""
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text=label).first
+    return slider.get_by_role("slider").first.get_attribute("aria-valuetext")
 
 
 def error_texts(page):

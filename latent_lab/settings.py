@@ -1,0 +1,64 @@
+"""Every setting a page shows: its key (widget key and query parameter), default and values.
+
+Keys start with their page's prefix; ``explore_`` settings are shared by several pages. The
+table is the one place the pages, the URL and the tests learn what a setting may be.
+"""
+
+from __future__ import annotations
+
+from latent_lab import specs
+from latent_lab.limits import LIMITS
+from latent_lab.state import Bool, Choice, Float, Int, Point, Setting, setting_table
+
+KIND_LABELS = {"vae": "VAE", "ae": "Autoencoder"}
+RECIPE_LABELS = {"fast": "fast (Adam, mini-batches)", "blog": "blog (per-sample SGD, slow)"}
+OPTIMIZER_NAMES = ("adam", "sgd")
+EXPLORE_OPTIONS = {"default": "shipped defaults", "trained": "my trained models"}
+INTERP_MODES = ("by class", "by index", "at random")
+GALLERY_SIZES = (16, 25, 36, 49, 64, 100)
+N_HELD_OUT = 360
+# The form opens on the shipped default VAE.
+_DEFAULT = specs.model_config("vae")
+# The pinned latent point may lie anywhere a map could show; farther out nothing is drawn.
+LATENT_BOUND = 100.0
+
+SETTINGS = setting_table(
+    # Training dynamics
+    Setting("train_kind", "vae", Choice(tuple(KIND_LABELS))),
+    Setting("train_recipe", "fast", Choice(tuple(RECIPE_LABELS))),
+    Setting("train_latent_dim", _DEFAULT["latent_dim"], Int(1, LIMITS.max_latent)),
+    Setting("train_hidden_size", _DEFAULT["hidden_sizes"][0], Int(0, LIMITS.max_hidden)),
+    Setting("train_beta", float(_DEFAULT["beta"]), Float(0.0, LIMITS.max_beta)),
+    Setting("train_kl_warmup", _DEFAULT["kl_warmup"], Int(0, LIMITS.max_epochs)),
+    Setting("train_epochs", _DEFAULT["epochs"], Int(1, LIMITS.max_epochs)),
+    Setting("train_batch_size", _DEFAULT["batch_size"], Int(1, LIMITS.max_batch)),
+    Setting("train_optimizer", _DEFAULT["optimizer"], Choice(OPTIMIZER_NAMES)),
+    Setting("train_learning_rate", float(_DEFAULT["learning_rate"]),
+            Float(LIMITS.min_learning_rate, LIMITS.max_learning_rate)),
+    Setting("train_seed", _DEFAULT["random_state"], Int(0, LIMITS.max_seed)),
+    # The epoch of the latent snapshot on view; None: the model's last one.
+    Setting("train_snapshot", None, Int(0, LIMITS.max_epochs)),
+    # Latent space
+    Setting("latent_manifold", False, Bool()),
+    Setting("latent_manifold_n", 10, Int(6, 20)),
+    Setting("latent_z", None, Point(LATENT_BOUND), widget=False),
+    Setting("latent_z_from", "", Choice(("", "AE", "VAE")), widget=False),
+    # The β tradeoff
+    Setting("beta_beta", 1.0, Choice(specs.SWEEP_BETAS)),
+    Setting("beta_warmup", False, Bool()),
+    # Interpolation
+    Setting("interp_mode", "by class", Choice(INTERP_MODES)),
+    Setting("interp_class_a", 3, Choice(tuple(range(10)))),
+    Setting("interp_class_b", 7, Choice(tuple(range(10)))),
+    Setting("interp_index_a", 0, Int(0, N_HELD_OUT - 1)),
+    Setting("interp_index_b", 1, Int(0, N_HELD_OUT - 1)),
+    Setting("interp_seed", 0, Int(0, LIMITS.max_seed), widget=False),
+    Setting("interp_steps", 9, Int(3, 15)),
+    # Generation gallery
+    Setting("gen_kind", "vae", Choice(tuple(KIND_LABELS))),
+    Setting("gen_temperature", 1.0, Float(0.0, 3.0, step=0.1)),
+    Setting("gen_n", 36, Choice(GALLERY_SIZES)),
+    Setting("gen_seed", 0, Int(0, LIMITS.max_seed), widget=False),
+    # Shared by the pages that explore models
+    Setting("explore_models", "default", Choice(tuple(EXPLORE_OPTIONS))),
+)

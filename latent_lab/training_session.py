@@ -1,0 +1,133 @@
+"""What the training page does besides drawing: the form, the pending request, the model on view.
+
+Every function takes the session as a mapping (``st.session_state`` in the app, a plain dict in
+the tests), so the page keeps only its widgets and layout. The session holds:
+
+- ``train_request``: the config of a submitted form, waiting to be trained (at most one);
+- ``train_model`` and ``train_source``: the model on view and where it came from;
+- ``train_error``: what went wrong with the last request or upload, for the page to show;
+- ``user_models_latest`` / ``user_models_2d``: the session's own models, for the exploring pages.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+
+from latent_lab import specs
+from latent_lab.settings import SETTINGS
+
+# The form's fields: (name, label). The widget key and the setting are ``train_<name>``.
+FORM_FIELDS = (
+    ("latent_dim", "Latent size"),
+    ("hidden_size", "Hidden size (0 = linear)"),
+    ("beta", "β (KL weight)"),
+    ("kl_warmup", "KL warm-up (epochs)"),
+    ("epochs", "Epochs"),
+    ("batch_size", "Batch size"),
+    ("optimizer", "Optimizer"),
+    ("learning_rate", "Learning rate"),
+    ("seed", "Seed"),
+)
+# Recipe settings the form shows, by the model parameter they set.
+RECIPE_FIELDS = {"epochs": "epochs", "batch_size": "batch_size", "optimizer": "optimizer",
+                 "learning_rate": "learning_rate", "beta": "beta", "kl_warmup": "kl_warmup"}
+
+
+def form_values(session: MutableMapping) -> dict:
+    """The form's values as the widgets hold them (in a callback: as just submitted)."""
+    return {name: session[f"train_{name}"] for name, _ in FORM_FIELDS if f"train_{name}" in session}
+
+
+def recipe_values(kind: str, recipe: str) -> dict:
+    """The form values a recipe sets for a model kind: ``{field name: value}``."""
+    config = specs.model_config(kind, recipe)
+    values = {field: config[param] for field, param in RECIPE_FIELDS.items() if param in config}
+    values["learning_rate"] = float(values["learning_rate"])
+    if "beta" in values:
+        values["beta"] = float(values["beta"])
+    return values
+
+
+def check_form(kind: str, recipe: str, values: dict) -> dict:
+    """The config the form describes; ``ValueError`` names the field and says what it takes.
+
+    Each field is checked against its setting's bounds (the hosted limits) before anything is
+    built, so no value typed into the form can ask for unbounded work.
+    """
+    checked = {}
+    for name, label in FORM_FIELDS:
+        if kind == "ae" and name in ("beta", "kl_warmup"):
+            checked[name] = SETTINGS[f"train_{name}"].default
+            continue
+        value = values.get(name, SETTINGS[f"train_{name}"].default)
+        try:
+            checked[name] = SETTINGS[f"train_{name}"].kind.check(value)
+        except ValueError as err:
+            raise ValueError(f"{label}: {err}, got {value!r}.") from None
+    return specs.training_config(kind, recipe, **checked)
+
+
+def submit(session: MutableMapping, kind: str, recipe: str) -> None:
+    """Queue the submitted form for training, or record why it can't be trained."""
+    try:
+        config = check_form(kind, recipe, form_values(session))
+    except ValueError as err:
+        session["train_error"] = f"Not trained: {err} The current model is kept."
+        return
+    session["train_error"] = None
+    session["train_request"] = config
+
+
+def take_request(session: MutableMapping) -> dict | None:
+    """The pending request, taken off the queue.
+
+    Taken before training starts, so a run that is interrupted (the user leaves the page) does
+    not restart training by surprise on a later visit.
+    """
+    return session.pop("train_request", None)
+
+
+def show(session: MutableMapping, model, source: str, note: str | None = None) -> None:
+    """Put ``model`` on view and remember it for the pages that explore the session's models.
+
+    ``source`` says on the training page where the model came from; ``note`` (default: the
+    same) says it on the exploring pages, which don't show the model's settings.
+    """
+    session["train_model"] = model
+    session["train_source"] = source
+    session["train_error"] = None
+    remember_model(session, model, note or source)
+
+
+def fail(session: MutableMapping, message: str) -> None:
+    """Record why a request or an upload did not give a model; the model on view stays."""
+    session["train_error"] = message
+
+
+def remember_model(session: MutableMapping, model, source: str) -> None:
+    """Record a model this session trained or loaded, for the pages that explore models."""
+    entry = {"model": model, "source": source, "token": uuid.uuid4().hex}
+    session.setdefault("user_models_latest", {})[model.kind] = entry
+    if model.latent_dim == 2:
+        session.setdefault("user_models_2d", {})[model.kind] = entry
+
+
+@dataclass(frozen=True)
+class SnapshotView:
+    """Which latent snapshot of the model on view to draw."""
+
+    epochs: tuple[int, ...]  # the snapshot epochs, increasing
+    epoch: int  # the one on view
+
+
+def snapshot_view(snapshot_epochs, wanted: int | None) -> SnapshotView | None:
+    """The snapshot to show: ``wanted`` if the model has a snapshot at that epoch, else its last.
+
+    None when the model has no snapshots (a file saved without them).
+    """
+    epochs = tuple(int(e) for e in snapshot_epochs)
+    if not epochs:
+        return None
+    return SnapshotView(epochs, wanted if wanted in epochs else epochs[-1])

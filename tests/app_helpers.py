@@ -1,0 +1,51 @@
+"""Shared helpers of the AppTest suites: open a page, read a chart, fake a chart click."""
+
+import json
+import re
+from pathlib import Path
+
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = (
+    "pages/1_Training_dynamics.py",
+    "pages/2_Latent_space.py",
+    "pages/3_Beta_tradeoff.py",
+    "pages/4_Interpolation.py",
+    "pages/5_Generation_gallery.py",
+)
+
+
+def open_page(page=None, params=None):
+    """A new session opened on the landing page, or on ``page``, with the URL's ``params``."""
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.query_params.update(params or {})
+    if page is not None:
+        # switch_page alone only records the page: without run() the test re-checks the first.
+        at.switch_page(page)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def chart(at, key):
+    """The Plotly figure (as a dict) of the chart drawn with ``key``."""
+    for element in at.get("plotly_chart"):
+        if element.proto.id.endswith(f"-{key}"):
+            return json.loads(element.proto.spec)
+    raise AssertionError(f"no chart {key!r}; charts: {[e.proto.id for e in at.get('plotly_chart')]}")
+
+
+def heatmap_z(at, key):
+    return [t["z"] for t in chart(at, key)["data"] if t["type"] == "heatmap"]
+
+
+def selection(x, y):
+    return {"selection": {"points": [{"x": x, "y": y, "curve_number": 0, "point_number": 0,
+                                      "point_index": 0}],
+                          "point_indices": [0], "box": [], "lasso": []}}
+
+
+def shown(markdown: str) -> str:
+    """The text a reader sees of ``markdown`` whose punctuation is backslash-escaped (``ui.plain``)."""
+    return re.sub(r"\\(.)", r"\1", markdown)

@@ -1,0 +1,169 @@
+"""Settings survive what a person does in a real browser: page switches, clicks that rerun a
+fragment, and a server restart with the tab left open.
+
+Each page's moved setting is read back from what the page shows (a slider's value, the decoded
+point's heading), never from the server.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from browser_harness import (
+    chart,
+    click_at,
+    empty_spot,
+    error_texts,
+    go_to,
+    open_app,
+    rerun_after,
+    restart_under,
+)
+
+pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
+
+TRAINING, LATENT, BETA = "Training dynamics", "Latent space: AE vs VAE", "The β tradeoff"
+INTERP, GALLERY, HOME = "Interpolation", "Generation gallery", "Home"
+
+
+def thumb(page, key):
+    """The thumb of the slider drawn with ``key`` (found by key: labels may change)."""
+    return page.locator(f".st-key-{key}").get_by_role("slider").first
+
+
+def slider_value(page, key):
+    return thumb(page, key).get_attribute("aria-valuetext")
+
+
+def press(page, key, name, times=1):
+    """Press the key ``name`` on slider ``key`` ``times`` times, waiting for each rerun."""
+    for _ in range(times):
+        rerun_after(page, lambda: (thumb(page, key).focus(), thumb(page, key).press(name)))
+    return slider_value(page, key)
+
+
+def decoded_heading(page):
+    return page.get_by_role("heading", name=re.compile(r"^Decoding z = ")).inner_text()
+
+
+def click_map(page, name):
+    spot = empty_spot(chart(page, f"latent_{name}_chart"))
+    assert spot is not None, f"no free spot on the {name} map"
+    rerun_after(page, lambda: click_at(page, spot["x"], spot["y"]))
+    return decoded_heading(page)
+
+
+def manifold_toggle(page):
+    return page.locator(".st-key-latent_manifold")
+
+
+def no_errors(page, where):
+    errors = error_texts(page)
+    assert errors == [], f"{where}: {errors}"
+
+
+def move_a_setting_on_every_page(page):
+    """Move one setting on every page and click both latent maps; return what each page shows."""
+    shown = {}
+    go_to(page, TRAINING)
+    shown["train_snapshot"] = press(page, "train_snapshot", "ArrowLeft", 3)
+    go_to(page, LATENT)
+    shown["ae click"] = click_map(page, "ae")
+    shown["vae click"] = click_map(page, "vae")  # the latest click wins
+    rerun_after(page, lambda: manifold_toggle(page).locator("label").click())
+    shown["latent_manifold_n"] = press(page, "latent_manifold_n", "ArrowRight", 2)
+    go_to(page, BETA)
+    shown["beta_beta"] = press(page, "beta_beta", "ArrowRight")
+    go_to(page, INTERP)
+    shown["interp_steps"] = press(page, "interp_steps", "ArrowLeft", 2)
+    go_to(page, GALLERY)
+    shown["gen_temperature"] = press(page, "gen_temperature", "ArrowRight", 3)
+    no_errors(page, "while moving settings")
+    defaults = {"train_snapshot": "300", "latent_manifold_n": "10", "beta_beta": "1",
+                "interp_steps": "9", "gen_temperature": "1.00"}
+    for label, default in defaults.items():
+        assert shown[label] != default, f"{label} did not move"
+    return shown
+
+
+def check_every_page(page, shown, order):
+    """Visit the pages in ``order``; each must show its moved setting and no error."""
+    for title in order:
+        go_to(page, title)
+        no_errors(page, title)
+        if title == TRAINING:
+            assert slider_value(page, "train_snapshot") == shown["train_snapshot"]
+        elif title == LATENT:
+            assert decoded_heading(page) == shown["vae click"]
+            assert manifold_toggle(page).locator("input").is_checked()
+            assert slider_value(page, "latent_manifold_n") == shown["latent_manifold_n"]
+        elif title == BETA:
+            assert slider_value(page, "beta_beta") == shown["beta_beta"]
+        elif title == INTERP:
+            assert slider_value(page, "interp_steps") == shown["interp_steps"]
+        elif title == GALLERY:
+            assert slider_value(page, "gen_temperature") == shown["gen_temperature"]
+
+
+def test_a_tour_of_every_page_keeps_every_setting_also_across_a_restart(fresh_server, page):
+    open_app(page, fresh_server.url)
+    shown = move_a_setting_on_every_page(page)
+    check_every_page(page, shown, [LATENT, TRAINING, HOME, INTERP, BETA, GALLERY, LATENT])
+    # Clicks on the latent maps rerun a fragment: the other pages must not lose anything.
+    shown["vae click"] = click_map(page, "vae")
+    check_every_page(page, shown, [TRAINING, BETA, GALLERY, INTERP, TRAINING, LATENT])
+
+    restart_under(page, fresh_server)  # the tab stays open on the latent page
+    check_every_page(page, shown, [GALLERY, BETA, TRAINING, INTERP, LATENT, HOME, GALLERY])
+    # The first change after the restart counts, and so does the next.
+    go_to(page, BETA)
+    assert press(page, "beta_beta", "ArrowRight") == "4"
+    go_to(page, GALLERY)
+    before = float(slider_value(page, "gen_temperature"))
+    assert float(press(page, "gen_temperature", "ArrowRight")) == pytest.approx(before + 0.1)
+
+
+def test_training_page_survives_a_click_on_a_latent_map(app_server, page):
+    open_app(page, f"{app_server.url}/Training_dynamics")
+    go_to(page, LATENT)
+    click_map(page, "ae")
+    for _ in range(2):  # it used to fail on this visit and every later one
+        go_to(page, TRAINING)
+        no_errors(page, TRAINING)
+        assert page.locator('[data-testid="stPlotlyChart"]').count() >= 4
+        go_to(page, LATENT)
+
+
+@pytest.mark.parametrize("elsewhere", ["latent map click", "snapshot slider"])
+def test_a_fragment_rerun_elsewhere_keeps_the_gallery_temperature(app_server, page, elsewhere):
+    open_app(page, f"{app_server.url}/Generation_gallery")
+    assert press(page, "gen_temperature", "ArrowRight", 3) == "1.30"
+    if elsewhere == "latent map click":
+        go_to(page, LATENT)
+        click_map(page, "vae")
+    else:
+        go_to(page, TRAINING)
+        press(page, "train_snapshot", "ArrowLeft")
+    go_to(page, GALLERY)
+    assert slider_value(page, "gen_temperature") == "1.30"
+
+
+def test_first_change_after_a_server_restart_is_kept(fresh_server, page):
+    open_app(page, f"{fresh_server.url}/Generation_gallery")
+    assert press(page, "gen_temperature", "ArrowRight", 9) == "1.90"
+    restart_under(page, fresh_server)
+    assert press(page, "gen_temperature", "ArrowRight") == "2.00"
+    assert press(page, "gen_temperature", "ArrowRight") == "2.10"
+    no_errors(page, GALLERY)
+
+
+def test_a_number_typed_out_of_range_is_explained_on_the_page(app_server, page):
+    open_app(page, f"{app_server.url}/Training_dynamics")
+    caption = page.get_by_text(re.compile(r"^Showing: ")).inner_text()
+    page.get_by_role("spinbutton", name="Epochs", exact=True).fill("5000")
+    train = page.locator('[data-testid="stFormSubmitButton"] button')
+    rerun_after(page, train.click)
+    error = page.locator('[data-testid="stAlertContentError"]').inner_text()
+    assert "Epochs" in error and "1 to 1000" in error and "5000" in error
+    assert page.get_by_text(re.compile(r"^Showing: ")).inner_text() == caption  # model kept
