@@ -1,6 +1,6 @@
 import streamlit as st
 
-from latent_lab import figures, models, ui
+from latent_lab import figures, model_cache, ui
 
 ui.page(
     "Latent Lab",
@@ -17,7 +17,7 @@ for path, label, icon, blurb in ui.PAGES[1:]:
     st.page_link(path, label=label, icon=icon)
     st.caption(blurb)
 
-_, vae = models.default_models()
+_, vae = model_cache.default_models()
 samples, _ = vae.sample(12, random_state=0)
 ui.plot(figures.image_grid_figure(samples, 12, title="Twelve digits no one wrote: VAE samples"),
         key="home_samples_chart")

@@ -11,15 +11,15 @@ import argparse
 import sys
 import time
 
-from latent_lab import specs
+from latent_lab import catalog
 from vae_core import save_model
 
 
 def build(stems=None, out_dir=None, log=print):
     """Train the shipped models (all, or those named in ``stems``) and save them as ``.npz``."""
-    out_dir = specs.ASSETS_DIR if out_dir is None else out_dir
+    out_dir = catalog.ASSETS_DIR if out_dir is None else out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    configs = specs.shipped_configs()
+    configs = catalog.shipped_configs()
     unknown = sorted(set(stems or ()) - set(configs))
     if unknown:
         raise ValueError(f"Unknown asset(s) {unknown}; valid: {sorted(configs)}.")
@@ -28,9 +28,9 @@ def build(stems=None, out_dir=None, log=print):
         if stems and stem not in stems:
             continue
         start = time.perf_counter()
-        key = specs.config_key(config)
+        key = catalog.config_key(config)
         if key not in trained:
-            trained[key] = specs.train_model(config)
+            trained[key] = catalog.train_model(config)
         model = trained[key]
         path = out_dir / f"{stem}.npz"
         save_model(model, path)

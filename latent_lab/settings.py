@@ -6,11 +6,11 @@ table is the one place the pages, the URL and the tests learn what a setting may
 
 from __future__ import annotations
 
-from latent_lab import specs
+from latent_lab import catalog
 from latent_lab.limits import LIMITS
 from latent_lab.state import Bool, Choice, Float, Int, Point, Setting, setting_table
 
-KIND_LABELS = {"vae": "VAE", "ae": "Autoencoder"}
+KIND_LABELS = {kind: names.label for kind, names in catalog.KINDS.items()}
 RECIPE_LABELS = {"fast": "fast (Adam, mini-batches)", "blog": "blog (per-sample SGD, slow)"}
 OPTIMIZER_NAMES = ("adam", "sgd")
 EXPLORE_OPTIONS = {"default": "shipped defaults", "trained": "my trained models"}
@@ -18,7 +18,7 @@ INTERP_MODES = ("by class", "by index", "at random")
 GALLERY_SIZES = (16, 25, 36, 49, 64, 100)
 N_HELD_OUT = 360
 # The form opens on the shipped default VAE.
-_DEFAULT = specs.model_config("vae")
+_DEFAULT = catalog.model_config("vae")
 # The pinned latent point may lie anywhere a map could show; farther out nothing is drawn.
 LATENT_BOUND = 100.0
 
@@ -44,7 +44,7 @@ SETTINGS = setting_table(
     Setting("latent_z", None, Point(LATENT_BOUND), widget=False),
     Setting("latent_z_from", "", Choice(("", "AE", "VAE")), widget=False),
     # The β tradeoff
-    Setting("beta_beta", 1.0, Choice(specs.SWEEP_BETAS)),
+    Setting("beta_beta", 1.0, Choice(catalog.SWEEP_BETAS)),
     Setting("beta_warmup", False, Bool()),
     # Interpolation
     Setting("interp_mode", "by class", Choice(INTERP_MODES)),

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 
-from latent_lab import specs
+from latent_lab.catalog import build_model, model_config
 from latent_lab.settings import SETTINGS
 
 # The form's fields: (name, label). The widget key and the setting are ``train_<name>``.
@@ -42,7 +42,7 @@ def form_values(session: MutableMapping) -> dict:
 
 def recipe_values(kind: str, recipe: str) -> dict:
     """The form values a recipe sets for a model kind: ``{field name: value}``."""
-    config = specs.model_config(kind, recipe)
+    config = model_config(kind, recipe)
     values = {field: config[param] for field, param in RECIPE_FIELDS.items() if param in config}
     values["learning_rate"] = float(values["learning_rate"])
     if "beta" in values:
@@ -66,7 +66,29 @@ def check_form(kind: str, recipe: str, values: dict) -> dict:
             checked[name] = SETTINGS[f"train_{name}"].kind.check(value)
         except ValueError as err:
             raise ValueError(f"{label}: {err}, got {value!r}.") from None
-    return specs.training_config(kind, recipe, **checked)
+    return training_config(kind, recipe, **checked)
+
+
+def training_config(kind: str, recipe: str, *, latent_dim: int, hidden_size: int, beta: float,
+                    kl_warmup: int, epochs: int, batch_size: int, optimizer: str,
+                    learning_rate: float, seed: int) -> dict:
+    """The config of the form's fields; ``ValueError`` says what is wrong with their combination.
+
+    The autoencoder has no KL term, so ``beta`` and ``kl_warmup`` are dropped for it.
+    """
+    overrides = {
+        "latent_dim": int(latent_dim), "hidden_sizes": (int(hidden_size),) if hidden_size else (),
+        "epochs": int(epochs), "batch_size": int(batch_size), "optimizer": optimizer,
+        "learning_rate": float(learning_rate), "random_state": int(seed),
+    }
+    if kind == "vae":
+        if kl_warmup > epochs:
+            raise ValueError(f"KL warm-up ({kl_warmup} epochs) is longer than training ({epochs} "
+                             "epochs): β would never reach its value. Shorten the warm-up.")
+        overrides.update(beta=float(beta), kl_warmup=int(kl_warmup))
+    config = model_config(kind, recipe, **overrides)
+    build_model(config).validate_params()
+    return config
 
 
 def submit(session: MutableMapping, kind: str, recipe: str) -> None:

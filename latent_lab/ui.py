@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 import streamlit as st
 
-from latent_lab import models, specs, state
-from latent_lab.settings import EXPLORE_OPTIONS
+from latent_lab import state
 
 # Every page of the app: (file, title, icon, one-line summary). The sidebar links and the landing
 # page's list come from here, and each page's title is its link's label.
@@ -67,53 +65,6 @@ def navigation() -> None:
         for path, label, icon, _ in PAGES:
             st.page_link(path, label=label, icon=icon, query_params=params)
         st.divider()
-
-
-@dataclass(frozen=True)
-class Explored:
-    """The autoencoder and VAE a page explores, with a cache key and a display name for each."""
-
-    ae: object
-    vae: object
-    tokens: tuple[str, str]  # (AE, VAE): "default", or the id of a session's own model
-    names: tuple[str, str]  # (AE, VAE): "AE" / "VAE", or "Your AE" / "Your VAE"
-
-    def model(self, kind: str):
-        return self.ae if kind == "ae" else self.vae
-
-    def is_own(self, kind: str) -> bool:
-        """Whether the model of ``kind`` is the session's own rather than a shipped default."""
-        return self.tokens[kind == "vae"] != "default"
-
-
-def explored_models() -> Explored:
-    """The sidebar choice "Models to explore" and the models it picks.
-
-    "my trained models" takes the session's most recent trained or loaded AE and VAE with a
-    2-D latent space, and the shipped default of a kind it has none of; a note under the page's
-    introduction says which model is which, and why a default stands in.
-    """
-    choice = state.widget(st.sidebar.radio, "Models to explore", list(EXPLORE_OPTIONS),
-                          format_func=EXPLORE_OPTIONS.get, key="explore_models",
-                          help="Models you train or load on the Training dynamics page can be "
-                               "explored here too; each needs a 2-D latent space.")
-    default_ae, default_vae = models.default_models()
-    if choice == "default":
-        return Explored(default_ae, default_vae, ("default", "default"), ("AE", "VAE"))
-    chosen, notes = specs.choose_explored(st.session_state.get("user_models_latest", {}),
-                                          st.session_state.get("user_models_2d", {}))
-    text = "\n".join(f"- {plain(note)}" for note in notes)  # notes quote file names
-    if any("can't be drawn" in note for note in notes):
-        st.warning(text)
-    else:
-        st.info(text)
-    picked = []
-    for kind, default, name in (("ae", default_ae, "AE"), ("vae", default_vae, "VAE")):
-        entry = chosen[kind]
-        picked.append((default, "default", name) if entry is None else
-                      (entry["model"], entry["token"], f"Your {name}"))
-    (ae, ae_token, ae_name), (vae, vae_token, vae_name) = picked
-    return Explored(ae, vae, (ae_token, vae_token), (ae_name, vae_name))
 
 
 def describe(config: dict) -> str:

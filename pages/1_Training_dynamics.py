@@ -1,7 +1,9 @@
 import streamlit as st
 
-from latent_lab import figures, models, specs, state, ui
+from latent_lab import catalog, figures, model_cache, state, ui
 from latent_lab import training_session as session
+from latent_lab.collapse import DIM_COLLAPSE_NATS, collapsed_dims
+from latent_lab.data import digits
 from latent_lab.settings import KIND_LABELS, OPTIMIZER_NAMES, RECIPE_LABELS
 from vae_core import ModelFileError, TrainingDivergedError, model_to_bytes
 
@@ -34,7 +36,7 @@ def _upload() -> None:
     if upload is None:
         return
     try:
-        model = models.load_uploaded(upload.getvalue())
+        model = model_cache.load_uploaded(upload.getvalue())
     except ModelFileError as err:
         session.fail(st.session_state, f"Could not load {upload.name}: {err} The current model is kept.")
         return
@@ -42,7 +44,7 @@ def _upload() -> None:
 
 
 if "train_model" not in st.session_state:
-    st.session_state.train_model = models.get_model(specs.shipped_configs()["vae_default"])
+    st.session_state.train_model = model_cache.get_model(catalog.shipped_configs()["vae_default"])
     st.session_state.train_source = "shipped default"
 request = session.take_request(st.session_state)
 busy = request is not None
@@ -86,11 +88,11 @@ config = {"kind": model.kind, **model.get_params()}
 history = model.history_
 st.caption(f"Showing: {ui.describe(config)} ({ui.plain(st.session_state.train_source)}; "
            f"trained in {model.seconds_:.1f} s).")
-dead = specs.collapsed_dims(model)
+dead = collapsed_dims(model)
 if dead:
     names = ", ".join(f"z{d + 1}" for d in dead)
     st.warning(f"Posterior collapse: latent dimension(s) {names} ended with a held-out KL below "
-               f"{specs.DIM_COLLAPSE_NATS} nats, so they carry almost no information about the "
+               f"{DIM_COLLAPSE_NATS} nats, so they carry almost no information about the "
                "digit; the decoder ignores them (see the KL per dimension chart).")
 st.download_button("Download this model (.npz)", model_to_bytes(model), file_name="model.npz",
                    mime="application/octet-stream", disabled=busy, key="train_download_button")
@@ -104,7 +106,7 @@ with right:
 
 st.subheader("The held-out codes during training")
 snapshots = figures.project_2d(model.latent_snapshots_)  # (n_snap, n_test, 2)
-labels = specs.digits()[0].y_test
+labels = digits()[0].y_test
 # Each new model opens on its final snapshot: the learned latent space, not the random start.
 last_shown = st.session_state.get("train_snapshot_model")
 if last_shown is not None and last_shown != id(model):
@@ -143,10 +145,10 @@ if busy:
     with status:
         st.caption("Every control is locked while this trains; leaving the page stops training.")
         bar = st.progress(0.0, text="starting…")
-        if models.is_cached(request):
+        if model_cache.is_cached(request):
             bar.progress(1.0, text="This configuration is cached: no training needed.")
         try:
-            trained = models.get_model(request, progress=ui.progress_callback(bar))
+            trained = model_cache.get_model(request, progress=ui.progress_callback(bar))
         except TrainingDivergedError as err:
             session.fail(st.session_state, f"{err} The previous model is kept.")
         else:

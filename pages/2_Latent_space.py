@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from latent_lab import figures, models, state, ui
+from latent_lab import explore, figures, model_cache, state, ui
 
 ui.page(
     "Latent space: AE vs VAE",
@@ -32,7 +32,7 @@ def _take_click(name: str) -> None:
         state.put("latent_z_from", name)
 
 
-explored = ui.explored_models()
+explored = explore.explored_models()
 controls = st.columns([1, 1, 2])
 manifold = state.widget(controls[0].toggle, "Show the decoded manifold", key="latent_manifold")
 manifold_n = state.widget(controls[1].slider, "Manifold grid size", 6, 20, key="latent_manifold_n",
@@ -40,11 +40,11 @@ manifold_n = state.widget(controls[1].slider, "Manifold grid size", 6, 20, key="
 
 
 @st.fragment
-def explorer(explored: ui.Explored, manifold: bool, manifold_n: int) -> None:
+def explorer(explored: explore.Explored, manifold: bool, manifold_n: int) -> None:
     # A fragment: a click on a map reruns the maps and the decoded images, not the whole page.
     for name in ("AE", "VAE"):
         _take_click(name)
-    maps = models.latent_maps(manifold, manifold_n, explored.tokens, explored.names,
+    maps = model_cache.latent_maps(manifold, manifold_n, explored.tokens, explored.names,
                               _models=(explored.ae, explored.vae))
     map_columns = st.columns(2)
     for column, name, fig in zip(map_columns, ("AE", "VAE"), maps, strict=True):

@@ -1,7 +1,8 @@
 import numpy as np
 import streamlit as st
 
-from latent_lab import figures, specs, state, ui
+from latent_lab import explore, figures, state, ui
+from latent_lab.data import digits, one_per_class
 from latent_lab.settings import INTERP_MODES
 from vae_core import lerp, slerp
 
@@ -14,8 +15,8 @@ ui.page(
     "the autoencoder decodes smudges. The paths are drawn on each model's latent map.",
 )
 
-explored = ui.explored_models()
-split = specs.digits()[0]
+explored = explore.explored_models()
+split = digits()[0]
 n_test = len(split.y_test)
 
 
@@ -29,7 +30,7 @@ mode = state.widget(controls[0].radio, "Choose the two digits", INTERP_MODES, ke
 if mode == "by class":
     class_a = state.widget(controls[1].selectbox, "From digit", range(10), key="interp_class_a")
     class_b = state.widget(controls[2].selectbox, "To digit", range(10), key="interp_class_b")
-    first = specs.one_per_class(split.y_test)
+    first = one_per_class(split.y_test)
     a, b = first[class_a], first[class_b]
 elif mode == "by index":
     a = state.widget(controls[1].number_input, "From held-out #", 0, n_test - 1, key="interp_index_a")
@@ -57,7 +58,7 @@ ui.plot(figures.image_grid_figure(np.vstack(rows), steps, row_labels=labels,
                                   col_labels=[f"{t:.2f}" for t in np.linspace(0, 1, steps)]),
         key="interp_strips_chart")
 
-_, X_all, y_all = specs.digits()
+_, X_all, y_all = digits()
 columns = st.columns(2)
 for column, kind, name in zip(columns, ("ae", "vae"), explored.names, strict=True):
     codes = explored.model(kind).encode(X_all)

@@ -1,7 +1,9 @@
 import numpy as np
 import streamlit as st
 
-from latent_lab import figures, specs, state, ui
+from latent_lab import explore, figures, state, ui
+from latent_lab.catalog import KINDS
+from latent_lab.data import digits
 from latent_lab.settings import GALLERY_SIZES, KIND_LABELS
 
 ui.page(
@@ -14,7 +16,7 @@ ui.page(
     "The map below shows where the draws fall among the codes of real digits.",
 )
 
-explored = ui.explored_models()
+explored = explore.explored_models()
 
 
 def _reseed() -> None:
@@ -30,7 +32,7 @@ n = state.widget(controls[2].select_slider, "Samples", options=list(GALLERY_SIZE
 controls[3].button("Reseed", on_click=_reseed, key="gen_reseed_button", type="primary")
 
 model = explored.model(kind)
-label = f"Your {specs.KIND_NAMES[kind]}" if explored.is_own(kind) else KIND_LABELS[kind]
+label = f"Your {KINDS[kind].noun}" if explored.is_own(kind) else KIND_LABELS[kind]
 seed = state.get("gen_seed")
 images, Z = model.sample(n, temperature=temperature, random_state=seed)  # (n, 64), (n, 2)
 st.caption(f"{label} · {n} draws of N(0, {temperature:g}²·I) · seed {seed}")
@@ -41,7 +43,7 @@ with left:
     ui.plot(figures.image_grid_figure(images, n_cols, cell_px=max(40, 520 // n_cols)),
             key="gen_gallery_chart")
 with right:
-    _, X_all, y_all = specs.digits()
+    _, X_all, y_all = digits()
     codes = model.encode(X_all)
     x_range, y_range = figures.axis_range(codes, Z)
     ui.plot(figures.latent_map_figure(codes, y_all, title=f"{label}: where the "

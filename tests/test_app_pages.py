@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from app_helpers import PAGES, chart, heatmap_z, open_page, selection, shown
 
-from latent_lab import models, specs, ui
+from latent_lab import catalog, model_cache, ui
 from vae_core import model_to_bytes
 
 
@@ -59,7 +59,7 @@ def test_training_snapshot_slider_scrubs_through_training():
 def test_training_form_trains_the_requested_model():
     at = open_page(PAGES[0])
     at.radio(key="train_kind").set_value("ae").run()
-    assert at.number_input(key="train_epochs").value == specs.model_config("ae")["epochs"]
+    assert at.number_input(key="train_epochs").value == catalog.model_config("ae")["epochs"]
     at.number_input(key="train_epochs").set_value(4)
     at.number_input(key="train_latent_dim").set_value(3)
     at.number_input(key="train_seed").set_value(7)
@@ -100,7 +100,7 @@ def test_training_upload_loads_a_model_and_rejects_junk():
     at.file_uploader(key="train_upload").upload("junk.npz", b"not a model at all").run()
     assert "Could not load junk.npz" in shown(at.error[0].value)
     assert at.caption[0].value == before
-    ae = models.get_model(specs.shipped_configs()["ae_default"])
+    ae = model_cache.get_model(catalog.shipped_configs()["ae_default"])
     at.file_uploader(key="train_upload").clear().upload("ae.npz", model_to_bytes(ae)).run()
     assert not at.error
     assert at.caption[0].value.startswith("Showing: AE") and "uploaded file ae.npz" in shown(at.caption[0].value)
@@ -170,7 +170,7 @@ def test_beta_warmup_toggle_switches_models():
     plain = heatmap_z(at, "beta_samples_chart")
     at.toggle(key="beta_warmup").set_value(True).run()
     assert heatmap_z(at, "beta_samples_chart") != plain
-    assert f"{specs.SWEEP_WARMUP_EPOCHS} epochs" in at.toggle(key="beta_warmup").label
+    assert f"{catalog.SWEEP_WARMUP_EPOCHS} epochs" in at.toggle(key="beta_warmup").label
 
 
 # ----------------------------------------------------------------------------- interpolation
@@ -287,7 +287,7 @@ def test_a_model_without_a_2d_latent_space_is_explained_not_drawn():
 
     # A 2-D autoencoder loaded from a file is the most recent one now: it is explored.
     at.switch_page(PAGES[0]).run()
-    ae = models.get_model(specs.model_config("ae", epochs=3, random_state=3))
+    ae = model_cache.get_model(catalog.model_config("ae", epochs=3, random_state=3))
     at.file_uploader(key="train_upload").upload("ae2d.npz", model_to_bytes(ae)).run()
     at.switch_page(PAGES[3]).run()
     assert not at.warning
@@ -314,20 +314,20 @@ def test_a_click_or_slider_move_answers_quickly():
 
 
 def test_two_sessions_asking_for_one_config_train_it_once(monkeypatch):
-    config = specs.model_config("ae", epochs=3, random_state=12345)
+    config = catalog.model_config("ae", epochs=3, random_state=12345)
     calls = []
-    real_train = specs.train_model
+    real_train = catalog.train_model
 
     def slow_train(cfg, callback=None):
         calls.append(cfg)
         time.sleep(0.3)  # both sessions are surely asking while this one trains
         return real_train(cfg, callback)
 
-    monkeypatch.setattr(specs, "train_model", slow_train)
+    monkeypatch.setattr(catalog, "train_model", slow_train)
     results = [None, None]
 
     def ask(i):
-        results[i] = models.get_model(config)
+        results[i] = model_cache.get_model(config)
 
     threads = [threading.Thread(target=ask, args=(i,)) for i in range(2)]
     for t in threads:
@@ -336,12 +336,12 @@ def test_two_sessions_asking_for_one_config_train_it_once(monkeypatch):
         t.join()
     assert len(calls) == 1
     assert results[0] is results[1] is not None
-    assert models.is_cached(config)
-    assert models.get_model(config) is results[0]
+    assert model_cache.is_cached(config)
+    assert model_cache.get_model(config) is results[0]
 
 
 def test_training_page_flags_collapsed_latent_dimensions():
-    collapsed = models.sweep_model(8.0, False)  # the β = 8 model of the sweep keeps ~0 nats
+    collapsed = model_cache.sweep_model(8.0, False)  # the β = 8 model of the sweep keeps ~0 nats
     at = open_page(PAGES[0])
     assert not at.warning
     at.file_uploader(key="train_upload").upload("beta8.npz", model_to_bytes(collapsed)).run()

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from latent_lab import build_assets, specs
+from latent_lab import build_assets, catalog
 from vae_core import load_model
 
 # Wall-clock times differ between runs; everything else must match bit for bit.
@@ -28,15 +28,15 @@ def rebuilt(tmp_path_factory):
 
 
 def test_every_shipped_config_has_a_file():
-    missing = [stem for stem in specs.shipped_configs() if not specs.asset_path(stem).exists()]
+    missing = [stem for stem in catalog.shipped_configs() if not catalog.asset_path(stem).exists()]
     assert not missing, f"run `make assets`: missing {missing}"
-    names = {p.stem for p in specs.ASSETS_DIR.glob("*.npz")}
-    assert names == set(specs.shipped_configs()), "assets/ holds files no config describes"
+    names = {p.stem for p in catalog.ASSETS_DIR.glob("*.npz")}
+    assert names == set(catalog.shipped_configs()), "assets/ holds files no config describes"
 
 
-@pytest.mark.parametrize("stem", sorted(specs.shipped_configs()))
+@pytest.mark.parametrize("stem", sorted(catalog.shipped_configs()))
 def test_shipped_file_matches_a_fresh_build(stem, rebuilt):
-    shipped, shipped_history = _arrays(specs.asset_path(stem))
+    shipped, shipped_history = _arrays(catalog.asset_path(stem))
     fresh, fresh_history = _arrays(rebuilt / f"{stem}.npz")
     assert shipped.keys() == fresh.keys()
     for key in shipped:
@@ -45,11 +45,11 @@ def test_shipped_file_matches_a_fresh_build(stem, rebuilt):
     assert shipped_history == fresh_history
 
 
-@pytest.mark.parametrize("stem", sorted(specs.shipped_configs()))
+@pytest.mark.parametrize("stem", sorted(catalog.shipped_configs()))
 def test_shipped_file_holds_its_config(stem):
-    model = load_model(specs.asset_path(stem))
+    model = load_model(catalog.asset_path(stem))
     config = {"kind": model.kind, **model.get_params()}
-    assert specs.config_key(config) == specs.config_key(specs.shipped_configs()[stem])
+    assert catalog.config_key(config) == catalog.config_key(catalog.shipped_configs()[stem])
 
 
 def test_build_rejects_unknown_names(tmp_path):

@@ -16,7 +16,8 @@ import time
 
 import streamlit as st
 
-from latent_lab import figures, specs
+from latent_lab import catalog, figures
+from latent_lab.data import digits
 from vae_core import gaussian_grid, load_model
 
 # The shipped assets (2 defaults + the 14-model β sweep) plus room for models trained live.
@@ -36,24 +37,24 @@ def _slot(key: tuple) -> _Slot:
 
 @functools.cache
 def _shipped_by_key() -> dict[tuple, str]:
-    return {specs.config_key(cfg): stem for stem, cfg in specs.shipped_configs().items()}
+    return {catalog.config_key(cfg): stem for stem, cfg in catalog.shipped_configs().items()}
 
 
 def _load_shipped(config: dict):
-    stem = _shipped_by_key().get(specs.config_key(config))
-    path = specs.asset_path(stem) if stem else None
+    stem = _shipped_by_key().get(catalog.config_key(config))
+    path = catalog.asset_path(stem) if stem else None
     if path is None or not path.exists():
         return None
     model = load_model(path)
     # A stale file (the core's defaults changed since it was built) must not pass for this config.
-    if specs.config_key({"kind": config["kind"], **model.get_params()}) != specs.config_key(config):
+    if catalog.config_key({"kind": config["kind"], **model.get_params()}) != catalog.config_key(config):
         return None
     return model
 
 
 def is_cached(config: dict) -> bool:
     """Whether ``config`` is trained already, or ships in ``assets/``: asking for it is instant."""
-    key = specs.config_key(config)
+    key = catalog.config_key(config)
     return _slot(key).model is not None or key in _shipped_by_key()
 
 
@@ -63,7 +64,7 @@ def get_model(config: dict, progress=None):
     Parameters
     ----------
     config : dict
-        A full config from :func:`latent_lab.specs.model_config`.
+        A full config from :func:`latent_lab.catalog.model_config`.
     progress : callable, optional
         Receives the core's per-epoch ``fit`` callback dicts while this session trains.
 
@@ -72,7 +73,7 @@ def get_model(config: dict, progress=None):
     vae_core.TrainingDivergedError
         If training diverges; nothing is cached, so asking again retries.
     """
-    slot = _slot(specs.config_key(config))
+    slot = _slot(catalog.config_key(config))
     if slot.model is not None:
         return slot.model
     if not slot.lock.acquire(blocking=False):
@@ -81,7 +82,7 @@ def get_model(config: dict, progress=None):
         if slot.model is None:
             model = _load_shipped(config)
             if model is None:
-                model = specs.train_model(config, callback=progress)
+                model = catalog.train_model(config, callback=progress)
             slot.model = model
         return slot.model
     finally:
@@ -101,20 +102,20 @@ def _wait_for_other_session(slot: _Slot) -> None:
 
 def default_models():
     """The shipped default autoencoder and VAE."""
-    configs = specs.shipped_configs()
+    configs = catalog.shipped_configs()
     return get_model(configs["ae_default"]), get_model(configs["vae_default"])
 
 
 def sweep_model(beta: float, warmup: bool):
-    return get_model(specs.shipped_configs()[specs.sweep_name(beta, warmup)])
+    return get_model(catalog.shipped_configs()[catalog.sweep_name(beta, warmup)])
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def sweep_points() -> list[dict]:
     """Held-out reconstruction and KL of every model in the β sweep."""
-    X_test = specs.digits()[0].X_test
+    X_test = digits()[0].X_test
     points = []
-    for beta in specs.SWEEP_BETAS:
+    for beta in catalog.SWEEP_BETAS:
         for warmup in (False, True):
             scores = sweep_model(beta, warmup).evaluate(X_test)
             points.append({"beta": beta, "warmup": warmup, "kl": float(scores["kl"]),
@@ -141,7 +142,7 @@ def latent_maps(manifold: bool, n: int, tokens: tuple[str, str], names: tuple[st
     Streamlit only reads a figure it draws, so sessions can share these; nobody may change them.
     Returning the same figure on every rerun also keeps the charts' selections alive.
     """
-    _, X_all, y_all = specs.digits()
+    _, X_all, y_all = digits()
     out = []
     for kind, name, model in zip(("AE", "VAE"), names, _models or default_models(), strict=True):
         codes = model.encode(X_all)  # (n_digits, 2)

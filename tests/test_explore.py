@@ -2,7 +2,7 @@
 
 from types import SimpleNamespace
 
-from latent_lab import specs
+from latent_lab import explore
 
 
 def _entry(latent_dim, source):
@@ -11,7 +11,7 @@ def _entry(latent_dim, source):
 
 def test_choose_explored_prefers_the_latest_2d_model_and_explains_fallbacks():
     vae_2d, ae_4d = _entry(2, "run A"), _entry(4, "run B")
-    chosen, notes = specs.choose_explored({"vae": vae_2d, "ae": ae_4d}, {"vae": vae_2d})
+    chosen, notes = explore.choose_explored({"vae": vae_2d, "ae": ae_4d}, {"vae": vae_2d})
     assert chosen == {"ae": None, "vae": vae_2d}
     assert notes[0].startswith("Your latest autoencoder has a 4-D latent space")
     assert "shipped default autoencoder" in notes[0]
@@ -20,7 +20,7 @@ def test_choose_explored_prefers_the_latest_2d_model_and_explains_fallbacks():
 
 def test_choose_explored_falls_back_to_an_earlier_2d_model_or_the_default():
     old_2d, new_3d = _entry(2, "run A"), _entry(3, "run B")
-    chosen, notes = specs.choose_explored({"vae": new_3d}, {"vae": old_2d})
+    chosen, notes = explore.choose_explored({"vae": new_3d}, {"vae": old_2d})
     assert chosen == {"ae": None, "vae": old_2d}
     assert "No autoencoder trained or loaded" in notes[0]
     assert "3-D latent space" in notes[1] and "most recent 2-D VAE (run A)" in notes[1]

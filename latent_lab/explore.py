@@ -1,0 +1,93 @@
+"""Which models the exploring pages show: the shipped defaults, or the session's own.
+
+The pages that explore a latent space (latent space, interpolation, generation) draw 2-D maps, so
+"my trained models" takes the session's most recent AE and VAE with a 2-D latent space, and the
+shipped default of a kind the session has none of, with a note saying which is which and why.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from latent_lab import model_cache, state, ui
+from latent_lab.catalog import KINDS
+from latent_lab.settings import EXPLORE_OPTIONS
+
+
+@dataclass(frozen=True)
+class Explored:
+    """The autoencoder and VAE a page explores, with a cache key and a display name for each."""
+
+    ae: object
+    vae: object
+    tokens: tuple[str, str]  # (AE, VAE): "default", or the id of a session's own model
+    names: tuple[str, str]  # (AE, VAE): "AE" / "VAE", or "Your AE" / "Your VAE"
+
+    def model(self, kind: str):
+        return self.ae if kind == "ae" else self.vae
+
+    def is_own(self, kind: str) -> bool:
+        """Whether the model of ``kind`` is the session's own rather than a shipped default."""
+        return self.tokens[kind == "vae"] != "default"
+
+
+def explored_models() -> Explored:
+    """The sidebar choice "Models to explore" and the models it picks.
+
+    "my trained models" takes the session's most recent trained or loaded AE and VAE with a
+    2-D latent space, and the shipped default of a kind it has none of; a note under the page's
+    introduction says which model is which, and why a default stands in.
+    """
+    choice = state.widget(st.sidebar.radio, "Models to explore", list(EXPLORE_OPTIONS),
+                          format_func=EXPLORE_OPTIONS.get, key="explore_models",
+                          help="Models you train or load on the Training dynamics page can be "
+                               "explored here too; each needs a 2-D latent space.")
+    default_ae, default_vae = model_cache.default_models()
+    if choice == "default":
+        return Explored(default_ae, default_vae, ("default", "default"),
+                        (KINDS["ae"].short, KINDS["vae"].short))
+    chosen, notes = choose_explored(st.session_state.get("user_models_latest", {}),
+                                    st.session_state.get("user_models_2d", {}))
+    text = "\n".join(f"- {ui.plain(note)}" for note in notes)  # notes quote file names
+    if any("can't be drawn" in note for note in notes):
+        st.warning(text)
+    else:
+        st.info(text)
+    picked = []
+    for kind, default in (("ae", default_ae), ("vae", default_vae)):
+        name = KINDS[kind].short
+        entry = chosen[kind]
+        picked.append((default, "default", name) if entry is None else
+                      (entry["model"], entry["token"], f"Your {name}"))
+    (ae, ae_token, ae_name), (vae, vae_token, vae_name) = picked
+    return Explored(ae, vae, (ae_token, vae_token), (ae_name, vae_name))
+
+
+def choose_explored(latest: dict, latest_2d: dict) -> tuple[dict, list[str]]:
+    """Which of a session's own models the exploring pages show, and what to tell the user.
+
+    ``latest`` and ``latest_2d`` map a kind (``"ae"``, ``"vae"``) to the session's most recent
+    trained or loaded model of that kind, and to its most recent one with a 2-D latent space;
+    each entry is a dict with ``model``, ``source`` and ``token`` (a cache key). Returns the
+    chosen entry per kind (``None``: use the shipped default) and one note per kind saying why.
+    """
+    chosen, notes = {}, []
+    for kind in ("ae", "vae"):
+        name = KINDS[kind].noun
+        last, last_2d = latest.get(kind), latest_2d.get(kind)
+        chosen[kind] = last_2d
+        if last is None:
+            notes.append(f"No {name} trained or loaded in this session yet: showing the shipped "
+                         f"default {name}.")
+            continue
+        if last is last_2d:
+            notes.append(f"Your {name}: {last['source']}.")
+            continue
+        dim = last["model"].latent_dim
+        fallback = (f"your most recent 2-D {name} ({last_2d['source']})" if last_2d else
+                    f"the shipped default {name}; train one with latent size 2 to explore it here")
+        notes.append(f"Your latest {name} has a {dim}-D latent space, which can't be drawn on "
+                     f"these 2-D maps: showing {fallback}.")
+    return chosen, notes
