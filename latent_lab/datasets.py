@@ -42,6 +42,7 @@ import math
 import os
 import re
 import struct
+import tokenize
 import zipfile
 import zlib
 
@@ -333,7 +334,9 @@ def _read_npy(handle, size, what, limits, labels):
         shape, fortran_order, dtype = read_header(handle)
     except DataFileError:
         raise
-    except (ValueError, TypeError, EOFError, OSError, SyntaxError, zlib.error, zipfile.BadZipFile) as exc:
+    # NumPy re-parses a header it cannot read with the tokenizer, whose TokenError is no ValueError.
+    except (ValueError, TypeError, EOFError, OSError, SyntaxError, zlib.error, zipfile.BadZipFile,
+            tokenize.TokenError) as exc:
         raise DataFileError(f"{what} is not a NumPy array file; save it with numpy.save or numpy.savez "
                             f"({exc}).") from exc
     if dtype.hasobject or dtype.names is not None or dtype.subdtype is not None:

@@ -279,6 +279,7 @@ def _npy_header(descr, shape):
         (_npy_header("<f8", (60, -64)), "negative size"),
         (b"\x93NUMPY junk", "not a NumPy array file"),
         (b"PK\x03\x04 not an array", "not a NumPy array file"),
+        (b"\x93NUMPY\x01\x00\x04\x00{(}\n", "not a NumPy array file"),  # NumPy's tokenizer fallback fails
     ],
 )
 def test_an_npy_header_is_checked_before_its_data(data, message):

@@ -14,6 +14,7 @@ import math
 import numbers
 import os
 import struct
+import tokenize
 import zipfile
 import zlib
 
@@ -32,8 +33,10 @@ _MAX_HYPERPARAMETER_CHARS = 64 * 1024
 # json.dumps writes a float in at most 24 characters (-2.2250738585072014e-308) plus ", ".
 _CHARS_PER_NUMBER = 32
 _LATENT_HEADS = {"ae": 1, "vae": 2}  # Dense layers from the last hidden layer to the latent code
+# What reading a damaged zip member or .npy header can raise. NumPy re-parses a header it cannot read
+# with the tokenizer (for files written by Python 2), whose error is none of the usual ones.
 _READ_ERRORS = (OSError, EOFError, ValueError, TypeError, zipfile.BadZipFile, zlib.error, struct.error,
-                NotImplementedError, RuntimeError, OverflowError)
+                NotImplementedError, RuntimeError, OverflowError, tokenize.TokenError)
 
 
 class ModelFileError(ValueError):
@@ -183,16 +186,16 @@ class _Archive:
                     check_shape(shape, dtype)
                 n_bytes = math.prod(shape) * dtype.itemsize
                 if handle.tell() + n_bytes != info.file_size:
-                    raise ModelFileError(f"The model file's {what} is damaged: its header declares "
+                    raise ModelFileError(f"The model file's {what} member is damaged: its header declares "
                                          f"{n_bytes} bytes of data, but the member holds "
                                          f"{info.file_size - handle.tell()}.")
                 data = handle.read(n_bytes)
         except ModelFileError:
             raise
         except _READ_ERRORS as exc:
-            raise ModelFileError(f"The model file's {what} is damaged or truncated ({exc}).") from exc
+            raise ModelFileError(f"The model file's {what} member is damaged or truncated ({exc}).") from exc
         if len(data) != n_bytes:
-            raise ModelFileError(f"The model file's {what} is truncated.")
+            raise ModelFileError(f"The model file's {what} member is truncated.")
         return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
 
     def text(self, name, what, max_chars):
@@ -200,7 +203,7 @@ class _Archive:
 
         def fits(shape, dtype):
             if dtype.itemsize > 4 * max_chars:
-                raise ModelFileError(f"The model file's {what} is {dtype.itemsize // 4} characters long; "
+                raise ModelFileError(f"The model file's {what} member is {dtype.itemsize // 4} characters long; "
                                      f"at most {max_chars} are allowed.")
 
         value = self.array(name, what, "U", 0, fits)
