@@ -50,8 +50,9 @@ class LoadLimits:
     Every bound is checked before the memory it guards is allocated: file and decompressed sizes
     from the zip directory, array sizes from each ``.npy`` header, network sizes from the
     hyperparameters. The defaults admit every model this package trains with room to spare
-    (a few million parameters, large snapshot sets) and bound a load to about half a gigabyte and
-    a few seconds; a public server should pass tighter ones, matching what it lets users train.
+    (two million parameters, large snapshot sets) and bound a load to a few hundred megabytes and
+    about a second (a 10 MB file whose snapshots fill the 128 MB allowance: 0.7 s, 260 MB); a
+    public server should pass tighter ones, matching what it lets users train.
 
     Attributes
     ----------
@@ -305,15 +306,18 @@ def _check_header(shape, dtype, what, kinds, ndim):
     """Refuse a dtype outside ``kinds`` (NumPy kind letters), object or structured, or another ``ndim``."""
     plain = not dtype.hasobject and dtype.names is None and dtype.subdtype is None
     if not plain or dtype.kind not in kinds or (kinds != "U" and dtype.itemsize > 8) or len(shape) != ndim:
-        found = _KIND_NAMES.get(dtype.kind, "raw bytes") if plain else "records or objects"
-        found = f"{found} ({dtype})" if shape == () else f"an array of shape {shape} ({found}, {dtype})"
+        one, many = _KIND_NAMES.get(dtype.kind, ("raw bytes",) * 2) if plain else ("an object", "records or objects")
+        found = f"{one} ({dtype})" if shape == () else f"an array of shape {shape} ({many}, {dtype})"
         raise ModelFileError(f"The model file's {what} must be {_expected(kinds, ndim)}; it holds {found}.")
     if any(n < 0 for n in shape):
         raise ModelFileError(f"The model file's {what} declares a negative size {shape}.")
 
 
-_KIND_NAMES = {"U": "text", "S": "bytes", "b": "booleans", "i": "integers", "u": "integers",
-               "f": "floating-point numbers", "c": "complex numbers", "M": "dates", "m": "time spans"}
+_KIND_NAMES = {"U": ("text", "text"), "S": ("bytes", "bytes"), "b": ("a boolean", "booleans"),
+               "i": ("an integer", "integers"), "u": ("an integer", "integers"),
+               "f": ("a single floating-point number", "floating-point numbers"),
+               "c": ("a complex number", "complex numbers"), "M": ("a date", "dates"),
+               "m": ("a time span", "time spans")}
 
 
 def _expected(kinds, ndim):
