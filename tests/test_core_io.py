@@ -379,6 +379,7 @@ def test_the_size_bound_counts_the_parameters_the_model_builds(kind, hidden):
         (_history(lambda h: h["val_kl"].pop()), "'val_kl' has 3 entries"),
         (_history(lambda h: h["train_loss"].__setitem__(0, float("nan"))), "'train_loss' must hold one finite"),
         (_history(lambda h: h["train_loss"].__setitem__(0, True)), "'train_loss' must hold one finite"),
+        (_history(lambda h: h["train_loss"].__setitem__(0, 10**400)), "'train_loss' must hold one finite"),
         (_history(lambda h: h["val_kl_per_dim"][0].append(0.0)), r"'val_kl_per_dim' must hold a list of 2 finite"),
         (_history(lambda h: h["train_kl_per_dim"].__setitem__(1, 0.0)), "'train_kl_per_dim' must hold a list"),
         (_history(lambda h: h.update(epoch=[1, 2, 2, 4])), "epochs are not 1, 2, 3"),

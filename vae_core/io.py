@@ -511,7 +511,12 @@ def _parse_history(text, model):
 
 
 def _is_finite_number(value):
-    return isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # a JSON integer too large for a float, e.g. 10**400
+        return False
 
 
 def _read_snapshot_epochs(archive, model, epochs_run):
