@@ -131,7 +131,8 @@ def model_files(digits):
 
 
 _JSON = st.recursive(
-    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.floats() | st.text(max_size=12),
+    st.none() | st.booleans() | st.integers(-2**70, 2**70) | st.sampled_from([10**400, 2**63]) | st.floats()
+    | st.text(max_size=12),
     lambda inner: st.lists(inner, max_size=5) | st.dictionaries(st.text(max_size=12), inner, max_size=5),
     max_leaves=20,
 )
@@ -186,7 +187,8 @@ def _member_mutations(draw, files):
     data = draw(st.sampled_from(files))
     members = _members(data)
     name = draw(st.sampled_from(sorted(members) + [f"{n}.npy" for n in _KNOWN_NAMES] + ["junk.npy"]))
-    op = draw(st.sampled_from(["drop", "header", "header", "header", "bytes", "array", "json", "pickle"]))
+    op = draw(st.sampled_from(["drop", "header", "header", "header", "bytes", "array", "json", "field", "field",
+                               "pickle"]))
     if op == "drop":
         members.pop(name, None)
     elif op == "header":
@@ -198,6 +200,11 @@ def _member_mutations(draw, files):
         members[name] = _npy(draw(_ARRAYS))
     elif op == "json":
         members[name] = _npy(np.array(json.dumps(draw(_JSON))))
+    elif op == "field":  # one hyperparameter or history entry replaced by random JSON
+        record = draw(st.sampled_from(["hyperparameters.npy", "history.npy"]))
+        fields = json.loads(str(np.load(io.BytesIO(members[record]), allow_pickle=False)))
+        fields[draw(st.sampled_from(sorted(fields)))] = draw(_JSON)
+        members[record] = _npy(np.array(json.dumps(fields)))
     else:
         members[name] = _npy(np.array([_Tripwire()], dtype=object), allow_pickle=True)
     return _zip(members, draw(st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])))
