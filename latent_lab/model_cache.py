@@ -16,9 +16,9 @@ import time
 
 import streamlit as st
 
-from latent_lab import catalog, figures
+from latent_lab import catalog, explorer
 from latent_lab.data import digits
-from vae_core import gaussian_grid, load_model
+from vae_core import load_model
 
 # The shipped assets (2 defaults + the 14-model β sweep) plus room for models trained live.
 MAX_MODELS = 32
@@ -132,28 +132,16 @@ def load_uploaded(data: bytes):
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def latent_maps(manifold: bool, n: int, tokens: tuple[str, str], names: tuple[str, str],
-                _models: tuple | None = None):
-    """The clickable AE and VAE maps of all digits, built once per models and setting, shared.
+def explorer_data(tokens: tuple[str, str], names: tuple[str, str], _models: tuple):
+    """What the latent explorer draws for an (AE, VAE) pair, built once per pair and shared.
 
-    ``tokens`` name the two models ("default" for the shipped ones, whose maps every session
-    shares; a session's own model has its own token) and key the cache with ``names`` (the map
-    titles); ``_models`` is the (AE, VAE) pair itself, the shipped defaults when omitted.
-    Streamlit only reads a figure it draws, so sessions can share these; nobody may change them.
-    Returning the same figure on every rerun also keeps the charts' selections alive.
+    ``tokens`` name the two models ("default" for the shipped ones, which every session shares;
+    a session's own model has its own token) and, with ``names`` (the map titles), key the
+    cache; ``_models`` is the pair itself. The result is read-only: pages copy it before adding
+    what changes with each click (the pinned point, the manifold, a posterior).
     """
-    _, X_all, y_all = digits()
-    out = []
-    for kind, name, model in zip(("AE", "VAE"), names, _models or default_models(), strict=True):
-        codes = model.encode(X_all)  # (n_digits, 2)
-        x_range, y_range = figures.axis_range(codes)
-        tiles = None
-        if manifold:
-            # Kingma & Welling place the VAE's grid at Gaussian quantiles; the AE has no prior,
-            # so its grid spans the map evenly.
-            grid = gaussian_grid(n)[0] if kind == "VAE" else figures.uniform_grid(x_range, y_range, n)
-            tiles = (grid, model.decode(grid))
-        out.append(figures.latent_map_figure(
-            codes, y_all, title=f"{name} latent space (click to decode)",
-            x_range=x_range, y_range=y_range, manifold=tiles))
-    return tuple(out)
+    split, X_all, y_all = digits()
+    maps = [(kind, name, f"{name} latent space", model.encode(X_all), model)
+            for kind, name, model in zip(("ae", "vae"), names, _models, strict=True)]
+    threshold = explorer.nearest_threshold(split.X_train, split.X_test)
+    return explorer.explorer_data(maps, y_all, train=(split.X_train, split.y_train, threshold))

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from latent_lab import catalog
 from latent_lab.limits import LIMITS
-from latent_lab.state import Bool, Choice, Float, Int, Point, Setting, setting_table
+from latent_lab.state import Bool, Choice, Float, Int, Pixels, Point, Setting, setting_table
 
 KIND_LABELS = {kind: names.label for kind, names in catalog.KINDS.items()}
 RECIPE_LABELS = {"fast": "fast (Adam, mini-batches)", "blog": "blog (per-sample SGD, slow)"}
 OPTIMIZER_NAMES = ("adam", "sgd")
 EXPLORE_OPTIONS = {"default": "shipped defaults", "trained": "my trained models"}
-INTERP_MODES = ("by class", "by index", "at random")
+INTERP_MODES = ("by class", "by index", "at random", "drawn by you")
+# How many examples of a class the interpolation page offers to pick from.
+N_PICKS = 12
 GALLERY_SIZES = (16, 25, 36, 49, 64, 100)
 N_HELD_OUT = 360
+N_DIGITS = 1797
 # The form opens on the shipped default VAE.
 _DEFAULT = catalog.model_config("vae")
 # The pinned latent point may lie anywhere a map could show; farther out nothing is drawn.
@@ -43,6 +46,9 @@ SETTINGS = setting_table(
     Setting("latent_manifold_n", 10, Int(6, 20)),
     Setting("latent_z", None, Point(LATENT_BOUND), widget=False),
     Setting("latent_z_from", "", Choice(("", "AE", "VAE")), widget=False),
+    # The digit whose VAE posterior is drawn (an index into all digits), and its draws' seed.
+    Setting("latent_digit", None, Int(0, N_DIGITS - 1)),
+    Setting("latent_draw_seed", 0, Int(0, LIMITS.max_seed), widget=False),
     # The β tradeoff
     Setting("beta_beta", 1.0, Choice(catalog.SWEEP_BETAS)),
     Setting("beta_warmup", False, Bool()),
@@ -52,6 +58,10 @@ SETTINGS = setting_table(
     Setting("interp_class_b", 7, Choice(tuple(range(10)))),
     Setting("interp_index_a", 0, Int(0, N_HELD_OUT - 1)),
     Setting("interp_index_b", 1, Int(0, N_HELD_OUT - 1)),
+    Setting("interp_pick_a", 0, Int(0, N_PICKS - 1), widget=False),
+    Setting("interp_pick_b", 0, Int(0, N_PICKS - 1), widget=False),
+    Setting("interp_draw_a", None, Pixels(64), widget=False),
+    Setting("interp_draw_b", None, Pixels(64), widget=False),
     Setting("interp_seed", 0, Int(0, LIMITS.max_seed), widget=False),
     Setting("interp_steps", 9, Int(3, 15)),
     # Generation gallery

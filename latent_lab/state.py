@@ -156,6 +156,25 @@ class Point:
         return f"{value[0]:.6g},{value[1]:.6g}"
 
 
+@dataclass(frozen=True)
+class Pixels:
+    """A small image drawn by hand: ``size`` pixels, one base-17 character each (sixteenths)."""
+
+    size: int
+    alphabet: str = "0123456789abcdefg"
+
+    def check(self, value):
+        if not isinstance(value, str) or len(value) != self.size or not set(value) <= set(self.alphabet):
+            raise ValueError(f"expected {self.size} characters from 0-9 and a-g")
+        return value
+
+    def parse(self, text: str):
+        return self.check(text)
+
+    def format(self, value) -> str:
+        return value
+
+
 def _number(text: str) -> float:
     # URL text is short by construction; a long one is refused before it is converted.
     if len(text) > 32:

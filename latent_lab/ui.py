@@ -100,6 +100,11 @@ def progress_callback(bar, min_interval: float = 0.1):
     return update
 
 
+# No Plotly toolbar: on a phone it covers the charts' titles, and these charts need none of its
+# tools (a drag still zooms, a double click resets).
+PLOT_CONFIG = {"displayModeBar": False}
+
+
 def plot(fig, key: str | None = None, **kwargs):
     """Draw a Plotly figure across the container width."""
-    return st.plotly_chart(fig, key=key, width="stretch", **kwargs)
+    return st.plotly_chart(fig, key=key, width="stretch", config=PLOT_CONFIG, **kwargs)

@@ -1,77 +1,81 @@
-import numpy as np
 import streamlit as st
 
-from latent_lab import explore, figures, model_cache, state, ui
+from latent_lab import explore, explorer, figures, model_cache, state, ui
+from latent_lab.data import digits
 
 ui.page(
     "Latent space: AE vs VAE",
     "Each dot is one of the 1,797 digit images, placed where the encoder puts its 2-D code and "
-    "coloured by the digit it shows (the models never saw these labels). **Click anywhere** on "
-    "either map, on a dot or in the empty space between clusters, and both decoders turn that "
-    "point back into an 8×8 image. The autoencoder's map has gaps that decode to smudges; the "
-    "VAE, pulled towards a standard Gaussian, decodes something digit-like almost everywhere. "
-    "Switch on the decoded manifold to see a grid of decodings laid over the same axes.",
+    "coloured by the digit it shows (the models never saw the labels). **Move the pointer over "
+    "either map** and both decoders turn the point under it into an 8×8 image, next to the "
+    "training digit it lies nearest to; click to pin a point. Click a dot on the VAE map to see "
+    "that digit's posterior: the cloud of codes the VAE samples from while it trains.",
 )
 
-def _take_click(name: str) -> None:
-    """Decode the point of a new selection on a map, read before the map is redrawn.
-
-    Each map keeps its own last selection, so a selection is taken only when it is new: an old
-    one on the other map must not undo the latest click.
-    """
-    seen_key = f"latent_{name.lower()}_seen"
-    chart_state = st.session_state.get(f"latent_{name.lower()}_chart")
-    points = chart_state["selection"]["points"] if chart_state else []
-    if not points:
-        st.session_state[seen_key] = None
-        return
-    z = (float(points[0]["x"]), float(points[0]["y"]))
-    if st.session_state.get(seen_key) != z:
-        st.session_state[seen_key] = z
-        state.put("latent_z", z)
-        state.put("latent_z_from", name)
-
-
 explored = explore.explored_models()
-controls = st.columns([1, 1, 2])
+controls = st.columns([3, 2, 3])
 manifold = state.widget(controls[0].toggle, "Show the decoded manifold", key="latent_manifold")
 manifold_n = state.widget(controls[1].slider, "Manifold grid size", 6, 20, key="latent_manifold_n",
                           disabled=not manifold)
 
 
-@st.fragment
-def explorer(explored: explore.Explored, manifold: bool, manifold_n: int) -> None:
-    # A fragment: a click on a map reruns the maps and the decoded images, not the whole page.
-    for name in ("AE", "VAE"):
-        _take_click(name)
-    maps = model_cache.latent_maps(manifold, manifold_n, explored.tokens, explored.names,
-                              _models=(explored.ae, explored.vae))
-    map_columns = st.columns(2)
-    for column, name, fig in zip(map_columns, ("AE", "VAE"), maps, strict=True):
-        with column:
-            ui.plot(fig, key=f"latent_{name.lower()}_chart", on_select="rerun",
-                    selection_mode="points")
+def _take_pin() -> None:
+    """Keep the point the user pinned; a dot clicked on the VAE map also picks its digit."""
+    pin = explorer.read_pin(st.session_state.latent_explorer.pin, len(digits()[2]))
+    if pin is None:
+        return
+    try:
+        state.put("latent_z", pin["z"])
+    except ValueError:
+        return  # too far out to be a point of any map
+    state.put("latent_z_from", pin["map"].upper())
+    if pin["map"] == "vae" and pin["index"] is not None:
+        state.put("latent_digit", pin["index"])
 
-    pinned = state.get("latent_z")
-    z = np.asarray(pinned if pinned is not None else (0.0, 0.0), dtype=float)
-    source = state.get("latent_z_from")
-    st.subheader(f"Decoding z = ({z[0]:.2f}, {z[1]:.2f})")
-    st.caption(f"Clicked on the {source} map." if source else
-               "Nothing clicked yet: showing the origin. Click anywhere on a map.")
-    ae_column, vae_column, text_column = st.columns([1, 1, 2])
-    for column, kind, name in zip((ae_column, vae_column), ("ae", "vae"), explored.names,
-                                  strict=True):
-        with column:
-            ui.plot(figures.image_grid_figure(explored.model(kind).decode(z[None, :]), 1,
-                                              title=f"{name} decodes", cell_px=200),
-                    key=f"latent_{kind}_image_chart")
-    with text_column:
-        st.markdown(
-            "**Why they differ.** The same coordinates mean different things to the two "
-            "decoders: the VAE was trained on noisy codes around N(0, I), so every nearby point "
-            "decodes to a digit; the autoencoder only ever decoded the exact codes of training "
-            "images."
+
+def _new_draws() -> None:
+    state.put("latent_draw_seed", state.get("latent_draw_seed") + 1)
+
+
+@st.fragment
+def explore_latent_space(explored: explore.Explored, manifold_n: int) -> None:
+    # A fragment: a click reruns the explorer and what depends on the pinned point only.
+    _, X_all, y_all = digits()
+    digit = state.get("latent_digit")
+    posterior = None
+    if digit is not None:
+        posterior = explorer.posterior_view(explored.vae, X_all[digit], state.get("latent_draw_seed"))
+    data = {**model_cache.explorer_data(explored.tokens, explored.names, (explored.ae, explored.vae)),
+            "pinned": state.get("latent_z"), "manifold": manifold_n, "posterior": posterior}
+    explorer.latent_explorer(data, key="latent_explorer", on_pin=_take_pin)
+
+    st.subheader("The reparameterization trick, visible")
+    left, right = st.columns([1, 3])
+    with left:
+        digit = state.widget(st.number_input, "Digit # (or click a dot on the VAE map)", min_value=0,
+                             max_value=len(y_all) - 1, step=1, key="latent_digit",
+                             placeholder="none picked")
+        st.button("New draws", on_click=_new_draws, key="latent_draws_button",
+                  disabled=digit is None)
+    with right:
+        if digit is None:
+            st.caption("Pick a digit to see its posterior q(z|x) = N(μ, σ²) on the VAE map: the "
+                       "±1σ and ±2σ ellipses, and draws z = μ + σ·ε with ε ~ N(0, I).")
+            return
+        post = explorer.posterior_view(explored.vae, X_all[digit], state.get("latent_draw_seed"))
+        images = [X_all[digit], explored.vae.decode([post["mu"]])[0],
+                  *explored.vae.decode(post["draws"])]
+        labels = ["the digit", "decode(μ)", *(f"draw {k + 1}" for k in range(len(post["draws"])))]
+        ui.plot(figures.image_grid_figure(images, len(images), col_labels=labels, cell_px=64),
+                key="latent_posterior_chart")
+        mu, sigma = post["mu"], post["sigma"]
+        st.caption(
+            f"Digit #{digit} (a {y_all[digit]}): the VAE's encoder says μ = ({mu[0]:.2f}, {mu[1]:.2f}) "
+            f"and σ = ({sigma[0]:.2f}, {sigma[1]:.2f}). Training never decodes μ itself: it decodes "
+            "a draw z = μ + σ·ε, so every point of the red cloud on the VAE map must decode to this "
+            "digit, which is what fills the space between clusters. The autoencoder has no σ: it "
+            "decodes its code exactly, and nothing asks the points around it to mean anything."
         )
 
 
-explorer(explored, manifold, manifold_n)
+explore_latent_space(explored, manifold_n if manifold else 0)

@@ -1,18 +1,18 @@
 import numpy as np
 import streamlit as st
 
-from latent_lab import explore, figures, state, ui
+from latent_lab import explore, figures, pickers, state, ui
 from latent_lab.data import digits, one_per_class
-from latent_lab.settings import INTERP_MODES
+from latent_lab.settings import INTERP_MODES, N_PICKS
 from vae_core import lerp, slerp
 
 ui.page(
     "Interpolation",
-    "Pick two held-out digits. Both models encode them to two points in latent space, and we "
-    "decode the points along a path between them: a straight line (linear) or an arc that "
+    "Pick two digits, or draw them. Both models encode them to two points in latent space, and "
+    "we decode the points along a path between them: a straight line (linear) or an arc that "
     "keeps the code's length typical of the prior (spherical). If the latent space is smooth, "
-    "one digit morphs into the other through plausible shapes; where the path crosses a gap, "
-    "the autoencoder decodes smudges. The paths are drawn on each model's latent map.",
+    "one digit morphs into the other through plausible shapes. The paths are drawn on each "
+    "model's latent map.",
 )
 
 explored = explore.explored_models()
@@ -24,27 +24,70 @@ def _reroll() -> None:
     state.put("interp_seed", state.get("interp_seed") + 1)
 
 
-controls = st.columns([2, 1, 1, 2])
+def _picker(end: str):
+    def take() -> None:
+        pick = st.session_state[f"interp_thumbs_{end}"].pick
+        if isinstance(pick, int) and not isinstance(pick, bool) and 0 <= pick < N_PICKS:
+            state.put(f"interp_pick_{end}", pick)
+    return take
+
+
+def _drawing(end: str):
+    def take() -> None:
+        try:
+            state.put(f"interp_draw_{end}", st.session_state[f"interp_pad_{end}"].pixels)
+        except ValueError:
+            pass  # not a drawing this pad makes
+    return take
+
+
+controls = st.columns([3, 2])
 mode = state.widget(controls[0].radio, "Choose the two digits", INTERP_MODES, key="interp_mode",
                     horizontal=True)
+steps = state.widget(controls[1].slider, "Steps", 3, 15, key="interp_steps")
+
+ends = st.columns(2)
 if mode == "by class":
-    class_a = state.widget(controls[1].selectbox, "From digit", range(10), key="interp_class_a")
-    class_b = state.widget(controls[2].selectbox, "To digit", range(10), key="interp_class_b")
-    first = one_per_class(split.y_test)
-    a, b = first[class_a], first[class_b]
+    chosen = []
+    for column, end, label in zip(ends, "ab", ("From digit", "To digit"), strict=True):
+        with column:
+            digit = state.widget(st.selectbox, label, range(10), key=f"interp_class_{end}")
+            examples = np.flatnonzero(split.y_test == digit)[:N_PICKS]
+            pick = min(state.get(f"interp_pick_{end}"), len(examples) - 1)
+            pickers.pick_image(split.X_test[examples], pick, key=f"interp_thumbs_{end}",
+                               on_pick=_picker(end),
+                               titles=[f"held-out #{i}" for i in examples])
+            chosen.append(examples[pick])
+    a, b = chosen
 elif mode == "by index":
-    a = state.widget(controls[1].number_input, "From held-out #", 0, n_test - 1, key="interp_index_a")
-    b = state.widget(controls[2].number_input, "To held-out #", 0, n_test - 1, key="interp_index_b")
-else:
-    controls[1].button("New random pair", on_click=_reroll, key="interp_reroll_button")
+    a = state.widget(ends[0].number_input, "From held-out #", 0, n_test - 1, key="interp_index_a")
+    b = state.widget(ends[1].number_input, "To held-out #", 0, n_test - 1, key="interp_index_b")
+elif mode == "at random":
+    ends[0].button("New random pair", on_click=_reroll, key="interp_reroll_button")
     rng = np.random.default_rng(state.get("interp_seed"))
     a, b = rng.choice(n_test, size=2, replace=False)
-    controls[2].caption(f"pair #{state.get('interp_seed')}")
-steps = state.widget(controls[3].slider, "Steps", 3, 15, key="interp_steps")
+    ends[1].caption(f"pair #{state.get('interp_seed')}")
 
-pair = split.X_test[[a, b]]  # (2, 64)
-st.markdown(f"From held-out digit #{a} (a **{split.y_test[a]}**) to #{b} "
-            f"(a **{split.y_test[b]}**).")
+if mode == "drawn by you":
+    # Until something is drawn, each pad starts from a held-out 3 and 7.
+    first = one_per_class(split.y_test)
+    pair = []
+    for column, end, label, start in zip(ends, "ab", ("From", "To"), (3, 7), strict=True):
+        drawn = state.get(f"interp_draw_{end}") or pickers.pixels_to_text(split.X_test[first[start]])
+        with column:
+            st.markdown(f"**{label}:** drag on the pad to draw a digit.")
+            pickers.draw_pad(drawn, 8, key=f"interp_pad_{end}", on_change=_drawing(end))
+        pair.append(pickers.text_to_pixels(drawn))
+    pair = np.asarray(pair)
+    names = ("your first drawing", "your second drawing")
+else:
+    pair = split.X_test[[a, b]]  # (2, 64)
+    names = tuple(f"held-out #{i} (a {split.y_test[i]})" for i in (a, b))
+
+if np.array_equal(pair[0], pair[1]):
+    st.warning("Both ends are the same image, so every step decodes the same point. Pick another "
+               "example or another digit for one end.")
+st.markdown(f"From {names[0]} to {names[1]}.")
 
 rows, labels, paths = [], [], {}
 for name, model in zip(explored.names, (explored.ae, explored.vae), strict=True):
@@ -54,9 +97,14 @@ for name, model in zip(explored.names, (explored.ae, explored.vae), strict=True)
         rows.append(model.decode(path))
         labels.append(f"{name} {kind}")
         paths.setdefault(name, []).append((kind, path, color))
-ui.plot(figures.image_grid_figure(np.vstack(rows), steps, row_labels=labels,
-                                  col_labels=[f"{t:.2f}" for t in np.linspace(0, 1, steps)]),
-        key="interp_strips_chart")
+left, right = st.columns([1, 6])
+with left:
+    ui.plot(figures.image_grid_figure(pair, 1, row_labels=["from", "to"], cell_px=56),
+            key="interp_ends_chart")
+with right:
+    ui.plot(figures.image_grid_figure(np.vstack(rows), steps, row_labels=labels,
+                                      col_labels=[f"{t:.2f}" for t in np.linspace(0, 1, steps)]),
+            key="interp_strips_chart")
 
 _, X_all, y_all = digits()
 columns = st.columns(2)

@@ -1,4 +1,4 @@
-"""Shared helpers of the AppTest suites: open a page, read a chart, fake a chart click."""
+"""Shared helpers of the AppTest suites: open a page, read what a chart or a component shows."""
 
 import json
 import re
@@ -36,14 +36,16 @@ def chart(at, key):
     raise AssertionError(f"no chart {key!r}; charts: {[e.proto.id for e in at.get('plotly_chart')]}")
 
 
+def component_data(at, key):
+    """The data a custom component drawn with ``key`` received (as a dict)."""
+    for element in at.get("bidi_component"):
+        if element.proto.id.endswith(f"-{key}"):
+            return json.loads(element.proto.json)
+    raise AssertionError(f"no component {key!r}")
+
+
 def heatmap_z(at, key):
     return [t["z"] for t in chart(at, key)["data"] if t["type"] == "heatmap"]
-
-
-def selection(x, y):
-    return {"selection": {"points": [{"x": x, "y": y, "curve_number": 0, "point_number": 0,
-                                      "point_index": 0}],
-                          "point_indices": [0], "box": [], "lasso": []}}
 
 
 def shown(markdown: str) -> str:

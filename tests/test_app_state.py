@@ -8,8 +8,7 @@ that widget state by hand, exactly as such a run leaves it; the browser tests
 (``tests/e2e/test_page_state.py``) walk the real thing.
 """
 
-import numpy as np
-from app_helpers import PAGES, chart, open_page, selection, shown
+from app_helpers import PAGES, chart, component_data, open_page, shown
 
 from latent_lab.settings import SETTINGS
 
@@ -31,8 +30,7 @@ def drop_widget_state(at, keep_prefix):
 def test_training_page_survives_a_click_elsewhere():
     at = open_page(TRAINING)
     at.switch_page(LATENT).run()
-    at.session_state["latent_ae_chart"] = selection(-6.0, 5.0)
-    at.run()
+    at.number_input(key="latent_digit").set_value(5).run()  # in the latent page's fragment
     drop_widget_state(at, "latent_")
     at.switch_page(TRAINING).run()
     assert not at.exception, at.exception  # was: st.session_state has no attribute "train_snapshot"
@@ -45,14 +43,13 @@ def test_settings_survive_a_fragment_run_on_another_page():
     at = open_page(GALLERY)
     at.slider(key="gen_temperature").set_value(1.3).run()
     at.switch_page(LATENT).run()
-    at.session_state["latent_vae_chart"] = selection(1.0, -1.0)
-    at.run()
+    at.number_input(key="latent_digit").set_value(5).run()
     drop_widget_state(at, "latent_")
     at.switch_page(GALLERY).run()
     assert at.slider(key="gen_temperature").value == 1.3  # was: back at 1.0
     assert "N(0, 1.3²·I)" in at.caption[0].value
     at.switch_page(LATENT).run()
-    assert at.subheader[0].value == "Decoding z = (1.00, -1.00)"  # the pinned point is kept
+    assert at.number_input(key="latent_digit").value == 5
 
 
 def test_the_snapshot_on_view_survives_a_fragment_run_and_a_new_model():
@@ -60,8 +57,7 @@ def test_the_snapshot_on_view_survives_a_fragment_run_and_a_new_model():
     epoch = at.select_slider(key="train_snapshot").options[9]  # a snapshot mid-training
     at.select_slider(key="train_snapshot").set_value(int(epoch)).run()
     at.switch_page(LATENT).run()
-    at.session_state["latent_ae_chart"] = selection(-6.0, 5.0)
-    at.run()
+    at.number_input(key="latent_digit").set_value(5).run()
     drop_widget_state(at, "latent_")
     at.switch_page(TRAINING).run()
     assert at.select_slider(key="train_snapshot").value == int(epoch)
@@ -179,11 +175,12 @@ def test_choosing_the_blog_recipe_sets_every_setting_of_the_post():
     assert at.selectbox(key="train_optimizer").value == "sgd"
 
 
-def test_latent_pin_round_trips_through_the_url():
-    at = open_page(LATENT)
-    at.session_state["latent_ae_chart"] = selection(-2.5, 1.25)
-    at.run()
-    assert at.query_params["latent_z"] == "-2.5,1.25"
+def test_latent_pin_and_digit_round_trip_through_the_url():
+    at = open_page(LATENT, params={"latent_z": "-2.5,1.25", "latent_z_from": "AE"})
+    at.number_input(key="latent_digit").set_value(42).run()
+    assert dict(at.query_params) == {"latent_z": "-2.5,1.25", "latent_z_from": "AE",
+                                     "latent_digit": "42"}
     again = open_page(LATENT, params=dict(at.query_params))
-    assert again.subheader[0].value == "Decoding z = (-2.50, 1.25)"
-    assert np.isfinite(chart(again, "latent_ae_image_chart")["data"][0]["z"][0][0])
+    data = component_data(again, "latent_explorer")
+    assert data["pinned"] == [-2.5, 1.25]
+    assert data["posterior"] == component_data(at, "latent_explorer")["posterior"]

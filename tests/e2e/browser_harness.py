@@ -115,9 +115,12 @@ def launch_browser(playwright):
     )
 
 
-def new_page(browser):
-    """A page in a fresh browser context (its own Streamlit session) with the run counter."""
-    context = browser.new_context(viewport=VIEWPORT)
+def new_page(browser, **context_options):
+    """A page in a fresh browser context (its own Streamlit session) with the run counter.
+
+    ``context_options`` go to ``browser.new_context`` (e.g. a phone's viewport and touch).
+    """
+    context = browser.new_context(**{"viewport": VIEWPORT, **context_options})
     context.add_init_script(_RUN_COUNTER_JS)
     return context.new_page()
 
@@ -363,6 +366,43 @@ def figure_title(chart_locator):
         """(c) => { const t = c.querySelector('.js-plotly-plot').layout.title;
                     return typeof t === 'string' ? t : (t && t.text) || ''; }"""
     )
+
+
+# --- the latent explorer (a custom component: window.__latentExplorers[id]) ---------------------
+
+# In one map: the pixel of the plot area farthest from every dot that still has dots on all four
+# diagonal sides within a third of the plot (empty space between clusters, not an empty corner).
+EMPTY_SPOT_JS = """
+([id, mapId]) => {
+  const ex = window.__latentExplorers[id], m = ex.maps.find((m) => m.spec.id === mapId);
+  const g = m.geometry(), dots = m.spec.x.map((x, i) => m.toPixel(x, m.spec.y[i]));
+  const reach = g.pw / 3;
+  let best = null;
+  for (let i = 1; i < 40; i++) for (let j = 1; j < 40; j++) {
+    const px = 30 + g.pw * i / 40, py = 14 + g.ph * j / 40;
+    let d = Infinity; const sides = new Set();
+    for (const [qx, qy] of dots) {
+      const r = Math.hypot(px - qx, py - qy);
+      d = Math.min(d, r);
+      if (r < reach) sides.add((qx < px ? 'l' : 'r') + (qy < py ? 't' : 'b'));
+    }
+    if (sides.size === 4 && (!best || d > best.d)) best = {px, py, d};
+  }
+  const box = m.canvas.getBoundingClientRect();
+  return {x: box.left + best.px, y: box.top + best.py, z: m.toData(best.px, best.py), d: best.d};
+}
+"""
+
+
+def explorer_eval(page, body, arg=None):
+    """Evaluate ``body`` (a JS expression of ``ex``, the latent page's explorer, and ``arg``)."""
+    return page.evaluate(f"(arg) => {{ const ex = window.__latentExplorers.latent; return {body}; }}",
+                         arg)
+
+
+def explorer_empty_spot(page, map_id, explorer_id="latent"):
+    """Viewport coordinates and latent point of empty space between clusters on a map."""
+    return page.evaluate(EMPTY_SPOT_JS, [explorer_id, map_id])
 
 
 # --- clicking the latent map ---------------------------------------------------------------------

@@ -11,10 +11,10 @@ import re
 
 import pytest
 from browser_harness import (
-    chart,
     click_at,
-    empty_spot,
     error_texts,
+    explorer_empty_spot,
+    explorer_eval,
     go_to,
     open_app,
     rerun_after,
@@ -43,15 +43,19 @@ def press(page, key, name, times=1):
     return slider_value(page, key)
 
 
-def decoded_heading(page):
-    return page.get_by_role("heading", name=re.compile(r"^Decoding z = ")).inner_text()
+def pinned_point(page):
+    """The point the latent explorer shows pinned (rounded), or None."""
+    page.wait_for_function("() => window.__latentExplorers && window.__latentExplorers.latent")
+    pinned = explorer_eval(page, "ex.pinned")
+    return None if pinned is None else tuple(round(c, 3) for c in pinned)
 
 
-def click_map(page, name):
-    spot = empty_spot(chart(page, f"latent_{name}_chart"))
-    assert spot is not None, f"no free spot on the {name} map"
+def click_map(page, map_id):
+    """Click empty space on a latent map: it pins that point."""
+    page.wait_for_function("() => window.__latentExplorers && window.__latentExplorers.latent")
+    spot = explorer_empty_spot(page, map_id)
     rerun_after(page, lambda: click_at(page, spot["x"], spot["y"]))
-    return decoded_heading(page)
+    return pinned_point(page)
 
 
 def manifold_toggle(page):
@@ -95,7 +99,7 @@ def check_every_page(page, shown, order):
         if title == TRAINING:
             assert slider_value(page, "train_snapshot") == shown["train_snapshot"]
         elif title == LATENT:
-            assert decoded_heading(page) == shown["vae click"]
+            assert pinned_point(page) == shown["vae click"]
             assert manifold_toggle(page).locator("input").is_checked()
             assert slider_value(page, "latent_manifold_n") == shown["latent_manifold_n"]
         elif title == BETA:
