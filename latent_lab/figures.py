@@ -9,6 +9,7 @@ NumPy arrays come back from a chart selection as dicts.
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,9 +26,7 @@ DIGIT_SCALE = [[edge, color] for d, color in enumerate(DIGIT_COLORS)
                for edge in (d / 10, (d + 1) / 10)]
 # Ink dark on paper, like the digits were written.
 INK_SCALE = [[0.0, "#ffffff"], [1.0, "#111111"]]
-IMAGE_SIDE = 8
 TILE_FRAME_COLOR = "#b0b0b0"
-CLICK_GRID_NAME = "click grid"
 # The rate-distortion plane draws rates below this floor at the floor (log axis).
 RATE_FLOOR = 0.01
 
@@ -41,86 +40,6 @@ def axis_range(*codes: np.ndarray, pad: float = 0.08) -> tuple[tuple[float, floa
     return (float(lo[0]), float(hi[0])), (float(lo[1]), float(hi[1]))
 
 
-def uniform_grid(x_range: Sequence[float], y_range: Sequence[float], n: int) -> np.ndarray:
-    """``n * n`` points on a regular grid, rows top-to-bottom, columns left-to-right.
-
-    Same ordering as ``vae_core.gaussian_grid`` so decoded tiles can be laid out identically.
-    """
-    xs = np.linspace(x_range[0], x_range[1], n)
-    ys = np.linspace(y_range[1], y_range[0], n)
-    gx, gy = np.meshgrid(xs, ys)  # (n, n) each
-    return np.column_stack([gx.ravel(), gy.ravel()])  # (n*n, 2)
-
-
-def _click_grid_trace(x_range, y_range, n: int) -> go.Scattergl | go.Scatter:
-    # Plotly reports clicks on trace points only; an invisible grid under the data turns a click
-    # on empty space into the nearest grid point. Every grid point is an SVG node the browser
-    # restyles on each click, so the grid is only as fine as a click needs (30 x 30: cells of
-    # about 20 px, within the layout's hover distance).
-    # The figure stays the same between clicks (a changed figure is a new chart to Streamlit and
-    # loses its selection, and redrawing it is slow), so the browser marks the clicked point
-    # itself through the `selected` style.
-    grid = uniform_grid(x_range, y_range, n)
-    return go.Scatter(
-        x=grid[:, 0],
-        y=grid[:, 1],
-        mode="markers",
-        marker={"size": 8, "opacity": 0, "color": "#000000", "symbol": "star"},
-        selected={"marker": {"opacity": 1, "size": 18, "color": "#000000"}},
-        unselected={"marker": {"opacity": 0}},
-        name=CLICK_GRID_NAME,
-        showlegend=False,
-        hovertemplate="z = (%{x:.2f}, %{y:.2f})<extra>click to decode</extra>",
-    )
-
-
-def _tile_edges(centers: np.ndarray) -> np.ndarray:
-    """Edges of cells centred on sorted ``centers``, meeting half-way between neighbours."""
-    centers = np.asarray(centers, dtype=float)
-    if centers.size == 1:
-        return np.array([centers[0] - 0.5, centers[0] + 0.5])
-    mids = (centers[1:] + centers[:-1]) / 2
-    first = centers[0] - (mids[0] - centers[0])
-    last = centers[-1] + (centers[-1] - mids[-1])
-    return np.concatenate([[first], mids, [last]])
-
-
-def manifold_trace(grid: np.ndarray, images: np.ndarray, opacity: float = 0.85) -> go.Heatmap:
-    """Decoded digits tiled at the latent positions they were decoded from.
-
-    ``grid`` is ``(n*n, 2)`` ordered like :func:`uniform_grid` (which may be unevenly spaced,
-    as Gaussian quantiles are); ``images`` is ``(n*n, 64)``. Each tile spans the cell between
-    its neighbours, so the picture sits on the same axes as the codes.
-    """
-    grid = np.asarray(grid, dtype=float)
-    n = round(np.sqrt(len(grid)))
-    if n * n != len(grid) or len(images) != len(grid):
-        raise ValueError(f"expected n*n grid points and as many images, got {len(grid)} and "
-                         f"{len(images)}")
-    x_centers = grid[:n, 0]  # first row runs left to right
-    y_centers = grid[::n, 1][::-1]  # rows run top to bottom, so flip to ascending
-    pixel_x = _pixel_coordinates(x_centers)
-    pixel_y = _pixel_coordinates(y_centers)
-    tiles = np.asarray(images, dtype=float).reshape(n, n, IMAGE_SIDE, IMAGE_SIDE)
-    # Row 0 of the grid is the top; a heatmap's row 0 is the bottom, and so is an image's last
-    # pixel row.
-    z = tiles[::-1, :, ::-1, :].transpose(0, 2, 1, 3).reshape(n * IMAGE_SIDE, n * IMAGE_SIDE)
-    return go.Heatmap(
-        x=pixel_x.tolist(), y=pixel_y.tolist(), z=z.tolist(),
-        colorscale=INK_SCALE, zmin=0, zmax=1, showscale=False, opacity=opacity,
-        hoverinfo="skip", name="decoded manifold",
-    )
-
-
-def _pixel_coordinates(centers: np.ndarray) -> np.ndarray:
-    edges = _tile_edges(centers)
-    coords = []
-    for left, right in itertools.pairwise(edges):
-        step = (right - left) / IMAGE_SIDE
-        coords.extend(left + step * (np.arange(IMAGE_SIDE) + 0.5))
-    return np.asarray(coords)  # (n*8,)
-
-
 def latent_map_figure(
     codes: np.ndarray,
     labels: np.ndarray,
@@ -128,16 +47,13 @@ def latent_map_figure(
     title: str = "",
     x_range: Sequence[float] | None = None,
     y_range: Sequence[float] | None = None,
-    grid_n: int = 30,
-    manifold: tuple[np.ndarray, np.ndarray] | None = None,
     paths: Sequence[tuple[str, np.ndarray, str]] = (),
     extra_points: tuple[str, np.ndarray] | None = None,
     height: int = 520,
 ) -> go.Figure:
-    """Scatter of 2-D codes coloured by digit class, clickable anywhere.
+    """Scatter of 2-D codes coloured by digit class, with paths or other points on top.
 
-    A click selects the nearest point of an invisible grid (or a digit's point); the browser
-    draws the selected point as a black star.
+    (The latent page's clickable maps are the latent explorer component, not this figure.)
 
     Parameters
     ----------
@@ -145,10 +61,6 @@ def latent_map_figure(
         Latent codes; only the first two dimensions are drawn.
     labels : array of shape (n_samples,)
         Digit classes, used for colour only.
-    grid_n : int
-        Side of the invisible click grid; 0 for a map that is not clicked.
-    manifold : (grid, images), optional
-        Decoded tiles drawn under the points, see :func:`manifold_trace`.
     paths : sequence of (name, array of shape (n_steps, 2), colour)
         Interpolation paths drawn as lines with markers.
     extra_points : (name, array of shape (m, 2)), optional
@@ -159,11 +71,7 @@ def latent_map_figure(
     if x_range is None or y_range is None:
         x_range, y_range = axis_range(codes)
     fig = go.Figure()
-    if manifold is not None:
-        fig.add_trace(manifold_trace(*manifold))
-    if grid_n:
-        fig.add_trace(_click_grid_trace(x_range, y_range, grid_n))
-    point_opacity = 0.45 if manifold is not None else 0.8
+    point_opacity = 0.8
     for digit in range(10):
         idx = np.flatnonzero(labels == digit)
         if idx.size == 0:
@@ -172,8 +80,6 @@ def latent_map_figure(
             x=codes[idx, 0], y=codes[idx, 1], mode="markers",
             name=str(digit), legendgroup=str(digit),
             marker={"size": 5, "color": DIGIT_COLORS[digit], "opacity": point_opacity},
-            selected={"marker": {"size": 14, "color": "#000000", "opacity": 1}},
-            unselected={"marker": {"opacity": point_opacity}},
             customdata=idx.tolist(),
             hovertemplate=f"digit {digit} (#%{{customdata}})<br>"
                           "z = (%{x:.2f}, %{y:.2f})<extra></extra>",
@@ -198,9 +104,9 @@ def latent_map_figure(
         title=title, height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
         # Below the map, so the map gets the column's full width.
         legend={"title": "digit", "itemsizing": "constant", "orientation": "h", "y": -0.15},
-        clickmode="event+select", dragmode="zoom", hovermode="closest",
+        dragmode="zoom", hovermode="closest",
         # A click picks the nearest point within this many pixels: more than a grid cell.
-        hoverdistance=40 if grid_n else 20,
+        hoverdistance=20,
         plot_bgcolor="#fafafa", uirevision=title,
     )
     fig.update_xaxes(range=list(x_range), title="z₁", zeroline=False)
@@ -208,16 +114,26 @@ def latent_map_figure(
     return fig
 
 
-def tile_images(images: np.ndarray, n_cols: int, gap: int = 1) -> np.ndarray:
-    """Lay ``(n, 64)`` images out in rows of ``n_cols``, separated by NaN gaps."""
-    images = np.asarray(images, dtype=float).reshape(-1, IMAGE_SIDE, IMAGE_SIDE)
+def image_side(images: np.ndarray) -> int:
+    """The side of square images given as rows of pixels: (n, side²) -> side."""
+    n_pixels = np.asarray(images).shape[-1]
+    side = math.isqrt(n_pixels)
+    if side * side != n_pixels:
+        raise ValueError(f"images of {n_pixels} pixels are not square")
+    return side
+
+
+def tile_images(images: np.ndarray, n_cols: int, gap: int = 1, side: int | None = None) -> np.ndarray:
+    """Lay ``(n, side²)`` square images out in rows of ``n_cols``, separated by NaN gaps."""
+    side = side or image_side(images)
+    images = np.asarray(images, dtype=float).reshape(-1, side, side)
     n = len(images)
     n_rows = max(1, -(-n // n_cols))
-    cell = IMAGE_SIDE + gap
+    cell = side + gap
     canvas = np.full((n_rows * cell - gap, n_cols * cell - gap), np.nan)
     for i, img in enumerate(images):
         r, c = divmod(i, n_cols)
-        canvas[r * cell:r * cell + IMAGE_SIDE, c * cell:c * cell + IMAGE_SIDE] = img
+        canvas[r * cell:r * cell + side, c * cell:c * cell + side] = img
     return canvas
 
 
@@ -234,27 +150,28 @@ def image_grid_figure(
 
     Parameters
     ----------
-    images : array of shape (n_images, 64)
-        Pixel values in [0, 1], row-major 8×8.
+    images : array of shape (n_images, side²)
+        Pixel values in [0, 1], row-major square images (8×8 for the digits).
     n_cols : int
         Images per row.
     row_labels, col_labels : sequence of str, optional
         Text on the left of each row / under each column.
     """
-    images = np.asarray(images, dtype=float).reshape(-1, IMAGE_SIDE * IMAGE_SIDE)
+    side = image_side(images)
+    images = np.asarray(images, dtype=float).reshape(-1, side * side)
     n_cols = max(1, min(n_cols, len(images)))
-    canvas = tile_images(images, n_cols)
-    n_rows = (canvas.shape[0] + 1) // (IMAGE_SIDE + 1)
+    canvas = tile_images(images, n_cols, side=side)
+    n_rows = (canvas.shape[0] + 1) // (side + 1)
     fig = go.Figure(go.Heatmap(
         z=canvas.tolist(), colorscale=INK_SCALE, zmin=0, zmax=1, showscale=False,
         hovertemplate="%{z:.2f}<extra></extra>", xgap=0, ygap=0,
     ))
-    cell = IMAGE_SIDE + 1
+    cell = side + 1
     # A thin frame around every tile: the paper-white pixels would merge into the page otherwise.
     for i in range(len(images)):
         r, c = divmod(i, n_cols)
-        fig.add_shape(type="rect", x0=c * cell - 0.5, x1=c * cell + IMAGE_SIDE - 0.5,
-                      y0=r * cell - 0.5, y1=r * cell + IMAGE_SIDE - 0.5,
+        fig.add_shape(type="rect", x0=c * cell - 0.5, x1=c * cell + side - 0.5,
+                      y0=r * cell - 0.5, y1=r * cell + side - 0.5,
                       line={"color": TILE_FRAME_COLOR, "width": 1}, layer="above")
     left = 12 + 7 * max(len(label) for label in row_labels) if row_labels else 10
     bottom = 30 if col_labels else 10
@@ -265,12 +182,12 @@ def image_grid_figure(
     )
     fig.update_yaxes(
         autorange="reversed", scaleanchor="x", showgrid=False, zeroline=False,
-        tickvals=[r * cell + 3.5 for r in range(n_rows)] if row_labels else [],
+        tickvals=[r * cell + (side - 1) / 2 for r in range(n_rows)] if row_labels else [],
         ticktext=list(row_labels) if row_labels else None,
     )
     fig.update_xaxes(
         showgrid=False, zeroline=False, constrain="domain",
-        tickvals=[c * cell + 3.5 for c in range(n_cols)] if col_labels else [],
+        tickvals=[c * cell + (side - 1) / 2 for c in range(n_cols)] if col_labels else [],
         ticktext=list(col_labels) if col_labels else None,
     )
     return fig

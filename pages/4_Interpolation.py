@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from latent_lab import explore, figures, pickers, state, ui
+from latent_lab import explore, exports, figures, pickers, state, ui
 from latent_lab.data import digits, one_per_class
 from latent_lab.settings import INTERP_MODES, N_PICKS
 from vae_core import lerp, slerp
@@ -105,6 +105,8 @@ with right:
     ui.plot(figures.image_grid_figure(np.vstack(rows), steps, row_labels=labels,
                                       col_labels=[f"{t:.2f}" for t in np.linspace(0, 1, steps)]),
             key="interp_strips_chart")
+    st.download_button("Download these paths (.png)", exports.images_png(np.vstack(rows), steps),
+                       file_name="interpolation.png", mime="image/png", key="interp_png_button")
 
 _, X_all, y_all = digits()
 columns = st.columns(2)
@@ -112,6 +114,6 @@ for column, kind, name in zip(columns, ("ae", "vae"), explored.names, strict=Tru
     codes = explored.model(kind).encode(X_all)
     x_range, y_range = figures.axis_range(codes, *(p for _, p, _ in paths[name]))
     with column:
-        ui.plot(figures.latent_map_figure(codes, y_all, title=f"{name} latent space", grid_n=0,
+        ui.plot(figures.latent_map_figure(codes, y_all, title=f"{name} latent space",
                                           x_range=x_range, y_range=y_range, paths=paths[name]),
                 key=f"interp_{kind}_map_chart")

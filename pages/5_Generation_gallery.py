@@ -1,7 +1,7 @@
 import numpy as np
 import streamlit as st
 
-from latent_lab import explore, figures, state, ui
+from latent_lab import explore, exports, figures, state, ui
 from latent_lab.catalog import KINDS
 from latent_lab.data import digits
 from latent_lab.settings import GALLERY_SIZES, KIND_LABELS
@@ -42,10 +42,13 @@ with left:
     n_cols = int(np.ceil(np.sqrt(n)))
     ui.plot(figures.image_grid_figure(images, n_cols, cell_px=max(40, 520 // n_cols)),
             key="gen_gallery_chart")
+    st.download_button("Download these samples (.png)", exports.images_png(images, n_cols),
+                       file_name=f"samples_T{temperature:g}_seed{seed}.png", mime="image/png",
+                       key="gen_png_button")
 with right:
     _, X_all, y_all = digits()
     codes = model.encode(X_all)
     x_range, y_range = figures.axis_range(codes, Z)
     ui.plot(figures.latent_map_figure(codes, y_all, title=f"{label}: where the "
-                                      "draws fall", grid_n=0, x_range=x_range, y_range=y_range,
+                                      "draws fall", x_range=x_range, y_range=y_range,
                                       extra_points=("draws", Z)), key="gen_map_chart")

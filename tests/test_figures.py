@@ -30,57 +30,14 @@ def test_axis_range_covers_all_codes_with_padding():
     assert x0 < -1.0 and x1 > 1.0 and y0 < 0.0 and y1 > 2.0
 
 
-def test_uniform_grid_is_row_major_from_top_left():
-    grid = figures.uniform_grid((0, 1), (0, 1), 3)
-    assert grid.shape == (9, 2)
-    np.testing.assert_allclose(grid[0], [0, 1])  # top-left
-    np.testing.assert_allclose(grid[2], [1, 1])  # top-right
-    np.testing.assert_allclose(grid[-1], [1, 0])  # bottom-right
-
-
-def test_latent_map_has_invisible_click_grid_under_the_data(codes):
-    z, labels = codes
-    fig = figures.latent_map_figure(z, labels, grid_n=20)
-    grid = fig.data[0]
-    assert grid.name == figures.CLICK_GRID_NAME
-    assert len(grid.x) == 400 and grid.marker.opacity == 0
-    assert grid.selected.marker.opacity == 1  # the browser shows the clicked point
-    # Every digit class gets one trace, with customdata as plain lists (index, label).
-    digit_traces = [t for t in fig.data if t.legendgroup]
-    assert len(digit_traces) == 10
-    assert sum(len(t.x) for t in digit_traces) == 50
-    first = digit_traces[0]
-    assert isinstance(first.customdata, (list, tuple)) and first.customdata[0] == 0
-
-
 def test_latent_map_without_grid_and_with_paths(codes):
     z, labels = codes
     path = np.linspace([0, 0], [1, 1], 5)
-    fig = figures.latent_map_figure(z, labels, grid_n=0, paths=[("linear", path, "#000")],
+    fig = figures.latent_map_figure(z, labels, paths=[("linear", path, "#000")],
                                     extra_points=("draws", z[:3]))
     names = [t.name for t in fig.data]
-    assert figures.CLICK_GRID_NAME not in names
     assert {"linear", "draws"} <= set(names)
     assert fig.data[-1].x == tuple(z[:3, 0])
-
-
-def test_manifold_tiles_sit_at_their_grid_points():
-    grid = figures.uniform_grid((-1, 1), (-1, 1), 3)  # (9, 2)
-    images = np.zeros((9, 64))
-    images[0, 0] = 1.0  # top-left pixel of the top-left tile
-    trace = figures.manifold_trace(grid, images)
-    z = np.asarray(trace.z)
-    assert z.shape == (24, 24)
-    # Heatmap rows go bottom to top: the top-left pixel of the top-left tile is the last row.
-    assert z[-1, 0] == 1.0 and z.sum() == 1.0
-    x, y = np.asarray(trace.x), np.asarray(trace.y)
-    assert np.all(np.diff(x) > 0) and np.all(np.diff(y) > 0)
-    assert x[0] < -1 < x[7] and y[-1] > 1
-
-
-def test_manifold_rejects_mismatched_sizes():
-    with pytest.raises(ValueError, match="n\\*n"):
-        figures.manifold_trace(np.zeros((8, 2)), np.zeros((8, 64)))
 
 
 def test_tile_images_places_images_with_gaps():
@@ -209,10 +166,3 @@ def test_figures_are_deterministic(codes):
     assert a == b
 
 
-def test_latent_map_click_grid_is_light_and_reachable(codes):
-    z, labels = codes
-    fig = figures.latent_map_figure(z, labels)
-    # Every grid point is an SVG node restyled on each click: keep the default grid small...
-    assert len(fig.data[0].x) <= 30 * 30
-    # ...and the hover distance larger than a cell, so a click anywhere reaches a grid point.
-    assert fig.layout.hoverdistance >= 40
