@@ -1,0 +1,244 @@
+"""Evaluation: likelihood bounds against analytic and independent answers.
+
+Known answers first (a decoder that ignores z has an analytic marginal likelihood), then the
+shipped models: the quadrature against an independent one, its convergence, and the ordering of
+bounds.
+"""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy import integrate
+
+from vae_core import VAE, load_model
+from vae_core.layers import forward_all
+from vae_core.likelihood import (
+    active_units,
+    bce_floor,
+    exact_nll,
+    kl_per_dim,
+    likelihood_bounds,
+    posterior_mean_bce,
+)
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+@pytest.fixture(scope="module")
+def vae():
+    return load_model(ASSETS / "vae_default.npz")
+
+
+@pytest.fixture(scope="module")
+def vae_report(vae, digits):
+    """The default VAE's bounds on the held-out digits, shared by the tests that read them (about 5 s)."""
+    report = likelihood_bounds(vae, digits.X_test)
+    report["recon_sampled"] = report["recon"]
+    report["exact_nll"] = exact_nll(vae, digits.X_test).nll
+    report["bce_floor"] = bce_floor(digits.X_test)
+    report["recon_mean_decoded"] = posterior_mean_bce(vae, digits.X_test)
+    report["active_units"] = active_units(vae, digits.X_test)[0]
+    return report
+
+
+def _toy_vae(W_dec, b_dec, mu_b, log_var_b, W_mu=None):
+    """A VAE without hidden layers whose weights are set by hand: q(z|x) = N(x W_mu + mu_b, exp(log_var_b))."""
+    latent_dim, input_dim = np.shape(W_dec)
+    model = VAE(input_dim=input_dim, hidden_sizes=(), latent_dim=latent_dim)
+    model._build(np.random.default_rng(0))
+    params = model.parameters()
+    params["W_mu"][...] = 0.0 if W_mu is None else W_mu
+    params["b_mu"][...] = mu_b
+    params["W_logvar"][...] = 0.0
+    params["b_logvar"][...] = log_var_b
+    params["W_dec1"][...] = W_dec
+    params["b_dec1"][...] = b_dec
+    return model
+
+
+def _bce(logits, x):
+    """Bernoulli cross-entropy summed over the last axis, written out independently of the core."""
+    return np.logaddexp(0.0, logits).sum(axis=-1) - (x * logits).sum(axis=-1)
+
+
+# --------------------------------------------------------------------------- BCE floor
+def test_bce_floor_known_answers(digits):
+    binary = (np.random.default_rng(0).uniform(size=(5, 64)) > 0.5).astype(float)
+    assert bce_floor(binary) == 0.0
+    assert bce_floor(np.full((3, 64), 0.5)) == pytest.approx(64 * math.log(2.0), rel=1e-12)
+    grey = np.array([[0.25, 0.0, 1.0]])
+    assert bce_floor(grey) == pytest.approx(-(0.25 * math.log(0.25) + 0.75 * math.log(0.75)), rel=1e-12)
+    # The floor is reached by logits = logit(x) and beaten by no other logits (Gibbs' inequality).
+    X = np.clip(digits.X_test[:50], 1e-3, 1 - 1e-3)
+    per_image = bce_floor(X, per_image=True)
+    np.testing.assert_allclose(_bce(np.log(X / (1 - X)), X), per_image, rtol=1e-10)
+    assert np.all(_bce(np.random.default_rng(1).normal(size=X.shape), X) > per_image)
+    assert bce_floor(digits.X_test) == pytest.approx(13.67, abs=0.01)
+
+
+# --------------------------------------------------------------------------- analytic likelihoods
+@pytest.fixture(scope="module")
+def flat_decoder():
+    """A decoder that ignores z: p(x|z) = p(x), so -log p(x) = BCE(x, b) whatever the posterior."""
+    rng = np.random.default_rng(1)
+    b = rng.normal(0.0, 2.0, 8)
+    X = rng.uniform(size=(200, 8))
+    m, s = 0.3, 0.9
+    model = _toy_vae(np.zeros((2, 8)), b, [m, -m], math.log(s * s))
+    exact = float(np.mean(_bce(b, X)))
+    kl = 2 * 0.5 * (m * m + s * s - math.log(s * s) - 1.0)
+    # E_q[w^2] per dimension for w = N(z; 0, 1) / N(z; m, s^2): a Gaussian integral
+    a, c = 1.0 - 1.0 / (2 * s * s), m / (s * s)
+    second_moment = (s * math.sqrt(1.0 / (2 * a)) * math.exp(c * c / (4 * a) + m * m / (2 * s * s))) ** 2
+    return model, X, exact, kl, second_moment - 1.0
+
+
+def test_exact_nll_of_a_decoder_that_ignores_z_is_its_bce(flat_decoder):
+    model, X, exact, _, _ = flat_decoder
+    quadrature = exact_nll(model, X)
+    assert quadrature.nll == pytest.approx(exact, abs=1e-9)
+    assert quadrature.truncation_bound < 1e-3
+
+
+def test_elbo_and_iwae_of_a_decoder_that_ignores_z(flat_decoder):
+    model, X, exact, kl, var_w = flat_decoder
+    bounds = likelihood_bounds(model, X, seed=3)
+    # BCE does not depend on z, so -ELBO = BCE + KL with no Monte-Carlo noise at all
+    assert bounds["neg_elbo"] == pytest.approx(exact + kl, abs=1e-9)
+    assert bounds["kl"] == pytest.approx(kl, rel=1e-12)
+    iwae, se = bounds["iwae"], bounds["iwae_se"]
+    # IWAE-1 samples the KL: E[log p(z) - log q(z)] = -KL
+    assert abs(iwae["1"] - (exact + kl)) < 4 * se["1"]
+    # For large K the gap to log p(x) is Var(w) / 2K, w = p(z)/q(z) (delta method; next order ~ 1/K^2)
+    for k in ("10", "100"):
+        assert iwae[k] - exact == pytest.approx(var_w / (2 * int(k)), rel=0.2, abs=4 * se[k])
+    assert iwae["1"] >= iwae["10"] >= iwae["100"] >= iwae["1000"] > exact - 4 * se["1000"]
+
+
+def test_a_posterior_equal_to_the_prior_makes_every_bound_exact(flat_decoder):
+    model, X, exact, _, _ = flat_decoder
+    prior = _toy_vae(np.zeros((2, 8)), model.parameters()["b_dec1"], [0.0, 0.0], 0.0)
+    bounds = likelihood_bounds(prior, X, ks=(1, 7), n_draws=14)
+    assert bounds["neg_elbo"] == pytest.approx(exact, abs=1e-9)
+    for k in ("1", "7"):
+        assert bounds["iwae"][k] == pytest.approx(bounds["neg_elbo"], abs=1e-9)
+
+
+def test_quadrature_matches_adaptive_integration_in_one_dimension():
+    rng = np.random.default_rng(2)
+    W, b = rng.normal(0.0, 2.0, (1, 8)), rng.normal(0.0, 1.0, 8)
+    model = _toy_vae(W, b, [0.0], math.log(0.3**2))
+    X = rng.uniform(size=(4, 8))
+    quadrature = exact_nll(model, X)
+
+    def log_joint(z, x):
+        logits = z * W[0] + b
+        return -_bce(logits, x) - 0.5 * z * z - 0.5 * math.log(2 * math.pi)
+
+    for x, nll in zip(X, quadrature.per_image, strict=True):
+        grid = np.linspace(-10, 10, 20001)
+        peak = grid[np.argmax([log_joint(z, x) for z in grid])]
+        top = log_joint(peak, x)
+        value, _ = integrate.quad(lambda z, x=x, top=top: math.exp(log_joint(z, x) - top), -12, 12, points=[peak],
+                                  limit=200, epsabs=0, epsrel=1e-11)
+        assert nll == pytest.approx(-(top + math.log(value)), abs=1e-6)
+
+
+def test_exact_nll_refuses_what_it_cannot_integrate(vae):
+    deep = VAE(latent_dim=3, hidden_sizes=())
+    deep._build(np.random.default_rng(0))
+    with pytest.raises(ValueError, match="1-D or 2-D latent"):
+        exact_nll(deep, np.zeros((2, 64)))
+    with pytest.raises(ValueError, match="too sharp"):
+        exact_nll(vae, np.zeros((2, 64)), spacing=1e-4)
+    with pytest.raises(ValueError, match="needs a VAE"):
+        exact_nll(load_model(ASSETS / "ae_default.npz"), np.zeros((2, 64)))
+
+
+# --------------------------------------------------------------------------- the shipped VAE
+def _simpson_nll(model, x, half_width=10.0, n=121):
+    """-log p(x) by Simpson's rule on a grid centred on the posterior, in its standard deviations,
+    through the model's own decoder layers: another rule, range, centre and code path."""
+    mu, log_var = (a[0].astype(np.float64) for a in model.encode_distribution(x[None]))
+    sd = np.exp(0.5 * log_var)
+    u = np.linspace(-half_width, half_width, n)
+    weights = np.ones(n)
+    weights[1:-1:2], weights[2:-1:2] = 4.0, 2.0
+    weights *= (u[1] - u[0]) / 3.0
+    u1, u2 = np.meshgrid(u, u, indexing="ij")
+    Z = np.column_stack([mu[0] + sd[0] * u1.ravel(), mu[1] + sd[1] * u2.ravel()])
+    logits = forward_all(model.decoder_, Z)
+    log_joint = -_bce(logits, x) - 0.5 * np.sum(Z**2, axis=1) - math.log(2 * math.pi)
+    top = log_joint.max()
+    return -(top + math.log(np.sum(np.outer(weights, weights).ravel() * sd[0] * sd[1] * np.exp(log_joint - top))))
+
+
+def test_exact_nll_matches_an_independent_quadrature(vae, digits):
+    X = digits.X_test[::30]  # 12 images
+    independent = np.array([_simpson_nll(vae, x) for x in X])
+    quadrature = exact_nll(vae, X)
+    # measured over all 360 held-out images: mean gap 1e-5, worst image 0.005 nats
+    np.testing.assert_allclose(quadrature.per_image, independent, atol=0.01)
+
+
+def test_exact_nll_has_converged_on_the_shipped_vae(vae, digits):
+    X = digits.X_test[::4]  # 90 images
+    base = exact_nll(vae, X)
+    assert base.truncation_bound < 1e-3
+    finer = exact_nll(vae, X, radius=base.radius, spacing=base.spacing / 2)
+    wider = exact_nll(vae, X, radius=2 * base.radius, spacing=base.spacing)
+    assert abs(finer.nll - base.nll) < 0.01 and abs(wider.nll - base.nll) < 0.01
+    assert np.abs(finer.per_image - base.per_image).max() < 0.01  # measured 0.004 over all 360 images
+    assert np.abs(wider.per_image - base.per_image).max() < 1e-6
+    # a grid four times coarser than the default is visibly off on some images: the checks can see an error
+    coarse = exact_nll(vae, X, radius=base.radius, spacing=4 * base.spacing)
+    assert np.abs(coarse.per_image - base.per_image).max() > 0.01
+
+
+def test_bounds_are_ordered_on_the_shipped_vae(vae_report, vae, digits):
+    r = vae_report
+    iwae, se = r["iwae"], r["iwae_se"]
+    assert r["neg_elbo"] == pytest.approx(iwae["1"], abs=4 * math.hypot(r["neg_elbo_se"], se["1"]))
+    assert iwae["1"] >= iwae["10"] >= iwae["100"] >= iwae["1000"]
+    assert iwae["1000"] > r["exact_nll"] - 4 * se["1000"]
+    assert iwae["1000"] - r["exact_nll"] < 0.5
+    assert r["exact_nll"] > r["bce_floor"]
+    # the model's own one-draw score lies within a few single-draw spreads of the many-draw mean
+    assert abs(vae.evaluate(digits.X_test)["loss"] - r["neg_elbo"]) < 4 * r["neg_elbo_draw_sd"]
+    assert r["recon_mean_decoded"] < r["recon_sampled"]
+
+
+def test_likelihood_bounds_are_seeded(vae, digits):
+    X = digits.X_test[:20]
+    a = likelihood_bounds(vae, X, ks=(1, 10), seed=5)
+    assert likelihood_bounds(vae, X, ks=(1, 10), seed=5) == a
+    b = likelihood_bounds(vae, X, ks=(1, 10), seed=6)
+    assert b["neg_elbo"] != a["neg_elbo"]
+    assert abs(b["neg_elbo"] - a["neg_elbo"]) < 6 * math.hypot(a["neg_elbo_se"], b["neg_elbo_se"])
+    with pytest.raises(ValueError, match="multiple of every K"):
+        likelihood_bounds(vae, X, ks=(3,), n_draws=10)
+
+
+# --------------------------------------------------------------------------- active units
+def test_active_units_count_dimensions_whose_mean_moves():
+    rng = np.random.default_rng(3)
+    W_mu = np.zeros((8, 2))
+    W_mu[0, 0] = 1.0  # mu_0 = x_0, mu_1 = 0.5 for every image
+    model = _toy_vae(rng.normal(size=(2, 8)), np.zeros(8), [0.0, 0.5], [-2.0, 0.0], W_mu=W_mu)
+    X = rng.uniform(size=(500, 8))
+    count, variances = active_units(model, X)
+    assert count == 1
+    np.testing.assert_allclose(variances, [X[:, 0].var(), 0.0], atol=1e-12)
+    assert active_units(model, X, threshold=1.0)[0] == 0
+    # KL per dimension: 1/2 (mu^2 + exp(lv) - lv - 1), averaged over images
+    expected = [0.5 * np.mean(X[:, 0] ** 2 + math.exp(-2.0) + 2.0 - 1.0), 0.5 * 0.25]
+    np.testing.assert_allclose(kl_per_dim(model, X), expected, rtol=1e-12)
+
+
+def test_collapsed_vae_has_no_active_unit(digits, vae_report):
+    collapsed = load_model(ASSETS / "vae_beta4_nowarmup.npz")
+    assert active_units(collapsed, digits.X_test)[0] == 0
+    assert max(kl_per_dim(collapsed, digits.X_test)) < 0.01
+    assert vae_report["active_units"] == 2
