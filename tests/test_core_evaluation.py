@@ -1,11 +1,13 @@
-"""Evaluation: likelihood bounds against analytic and independent answers.
+"""Evaluation: likelihood bounds against analytic and independent answers, the judge, novelty, PCA.
 
-Known answers first (a decoder that ignores z has an analytic marginal likelihood), then the
-shipped models: the quadrature against an independent one, its convergence, and the ordering of
-bounds.
+Known answers first (a decoder that ignores z has an analytic marginal likelihood; Gaussians have
+closed-form Fréchet distances; constructed subspaces have known angles), then the shipped
+models: the quadrature against an independent one, its convergence, and the ordering of bounds.
 """
 
+import json
 import math
+import time
 from pathlib import Path
 
 import numpy as np
@@ -13,15 +15,23 @@ import pytest
 from scipy import integrate
 
 from vae_core import VAE, load_model
-from vae_core.layers import forward_all
-from vae_core.likelihood import (
-    active_units,
-    bce_floor,
-    exact_nll,
-    kl_per_dim,
-    likelihood_bounds,
-    posterior_mean_bce,
+from vae_core.evaluation import (
+    digit_judge,
+    evaluate_model,
+    frechet_distance,
+    judge_images,
+    latent_grid,
+    latent_outlier_share,
+    linear_ae_vs_pca,
+    nearest_neighbours,
+    nearest_training_digit,
+    off_manifold_share,
+    off_manifold_threshold,
+    principal_angles,
+    temperature_curve,
 )
+from vae_core.layers import forward_all
+from vae_core.likelihood import active_units, bce_floor, exact_nll, kl_per_dim, likelihood_bounds
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -32,15 +42,14 @@ def vae():
 
 
 @pytest.fixture(scope="module")
+def ae():
+    return load_model(ASSETS / "ae_default.npz")
+
+
+@pytest.fixture(scope="module")
 def vae_report(vae, digits):
-    """The default VAE's bounds on the held-out digits, shared by the tests that read them (about 5 s)."""
-    report = likelihood_bounds(vae, digits.X_test)
-    report["recon_sampled"] = report["recon"]
-    report["exact_nll"] = exact_nll(vae, digits.X_test).nll
-    report["bce_floor"] = bce_floor(digits.X_test)
-    report["recon_mean_decoded"] = posterior_mean_bce(vae, digits.X_test)
-    report["active_units"] = active_units(vae, digits.X_test)[0]
-    return report
+    """One full score sheet of the default VAE, shared by the tests that read it (about 6 s)."""
+    return evaluate_model(vae, digits.X_train, digits.X_test)
 
 
 def _toy_vae(W_dec, b_dec, mu_b, log_var_b, W_mu=None):
@@ -242,3 +251,179 @@ def test_collapsed_vae_has_no_active_unit(digits, vae_report):
     assert active_units(collapsed, digits.X_test)[0] == 0
     assert max(kl_per_dim(collapsed, digits.X_test)) < 0.01
     assert vae_report["active_units"] == 2
+
+
+# --------------------------------------------------------------------------- the judge and Fréchet
+def test_judge_scores_real_digits_high_and_noise_low(digits):
+    judge = digit_judge()
+    assert judge is digit_judge()  # trained once per process
+    assert judge.accuracy_ > 0.95
+    real = judge_images(digits.X_test, reference=digits.X_train)
+    noise = judge_images(np.random.default_rng(0).uniform(size=(500, 64)), reference=digits.X_train)
+    assert real["quality"] > 0.85 and real["classes_covered"] == 10
+    assert real["class_entropy"] == pytest.approx(math.log(10), abs=0.01)  # stratified split
+    assert noise["quality"] < real["quality"] - 0.25 and noise["class_entropy"] < 2.0
+    assert noise["frechet"] > 50 * real["frechet"]
+
+
+def test_judge_diversity_known_answers(digits):
+    one_image = judge_images(np.repeat(digits.X_test[:1], 50, axis=0))
+    assert one_image["classes_covered"] == 1 and one_image["class_entropy"] == 0.0
+    assert one_image["frechet"] is None
+    # one image of each of two classes: entropy ln 2
+    pair = np.concatenate([np.repeat(digits.X_test[digits.y_test == c][:1], 30, axis=0) for c in (0, 1)])
+    assert judge_images(pair)["class_entropy"] == pytest.approx(math.log(2.0))
+    assert judge_images(pair)["class_shares"][:2] == [0.5, 0.5]
+
+
+def test_frechet_distance_known_answers():
+    rng = np.random.default_rng(4)
+    A = rng.normal(size=(5, 5))
+    cov = A @ A.T
+    mean = rng.normal(size=5)
+    assert frechet_distance(mean, cov, mean, cov) == pytest.approx(0.0, abs=1e-9)
+    shift = rng.normal(size=5)
+    assert frechet_distance(mean, cov, mean + shift, cov) == pytest.approx(shift @ shift, rel=1e-9)
+    # diagonal (commuting) covariances: sum of (sqrt a - sqrt b)^2
+    a, b = rng.uniform(0.1, 2.0, 5), rng.uniform(0.1, 2.0, 5)
+    assert frechet_distance(mean, np.diag(a), mean, np.diag(b)) == pytest.approx(
+        np.sum((np.sqrt(a) - np.sqrt(b)) ** 2), rel=1e-9)
+    # non-commuting 2x2: tr sqrt(C1^1/2 C2 C1^1/2) = sqrt(tr(C1 C2) + 2 sqrt(det C1 det C2))
+    C1, C2 = np.array([[2.0, 0.9], [0.9, 1.0]]), np.array([[1.0, -0.6], [-0.6, 3.0]])
+    cross = math.sqrt(np.trace(C1 @ C2) + 2 * math.sqrt(np.linalg.det(C1) * np.linalg.det(C2)))
+    expected = np.trace(C1) + np.trace(C2) - 2 * cross
+    assert frechet_distance(np.zeros(2), C1, np.zeros(2), C2) == pytest.approx(expected, rel=1e-9)
+    assert frechet_distance(np.zeros(2), C2, np.zeros(2), C1) == pytest.approx(expected, rel=1e-9)
+    # singular covariances: finite, and the distance between two points is their squared distance
+    assert frechet_distance(np.zeros(3), np.zeros((3, 3)), np.ones(3), np.zeros((3, 3))) == pytest.approx(3.0)
+
+
+def test_frechet_of_a_set_to_itself_is_zero_and_grows_with_a_shift(digits):
+    assert judge_images(digits.X_test, reference=digits.X_test)["frechet"] == pytest.approx(0.0, abs=1e-8)
+    shifted = np.roll(digits.X_test.reshape(-1, 8, 8), 1, axis=2)
+    shifted[:, :, 0] = 0.0  # one pixel to the right
+    baseline = judge_images(digits.X_test, reference=digits.X_train)["frechet"]
+    assert judge_images(shifted.reshape(-1, 64), reference=digits.X_test)["frechet"] > 20 * baseline
+
+
+# --------------------------------------------------------------------------- novelty
+def test_nearest_neighbours_match_brute_force():
+    rng = np.random.default_rng(5)
+    queries, reference = rng.uniform(size=(70, 64)), rng.uniform(size=(300, 64))
+    index, distance = nearest_neighbours(queries, reference)
+    brute = np.linalg.norm(queries[:, None, :] - reference[None, :, :], axis=2)
+    np.testing.assert_array_equal(index, brute.argmin(axis=1))
+    np.testing.assert_allclose(distance, brute.min(axis=1), rtol=1e-9)
+    index, distance = nearest_neighbours(reference[[7, 3]], reference)
+    np.testing.assert_array_equal(index, [7, 3])
+    np.testing.assert_allclose(distance, 0.0, atol=1e-6)
+
+
+def test_off_manifold_threshold_is_a_held_out_percentile(digits):
+    brute = np.linalg.norm(digits.X_test[:, None, :] - digits.X_train[None, :, :], axis=2).min(axis=1)
+    threshold = off_manifold_threshold(digits.X_train, digits.X_test)
+    assert threshold == pytest.approx(np.percentile(brute, 99), rel=1e-9)
+    assert np.mean(brute > threshold) == pytest.approx(0.01, abs=0.003)
+    assert threshold == pytest.approx(1.70, abs=0.01)
+
+
+def test_nearest_training_digit_of_a_latent_point(vae, digits):
+    Z = np.array([[0.3, -0.2], [-1.5, 1.0]])
+    index, distance = nearest_training_digit(vae, Z, digits.X_train)
+    decoded = vae.decode(Z)  # the model's own (float32) decoder
+    brute = np.linalg.norm(decoded[:, None, :] - digits.X_train[None, :, :], axis=2)
+    np.testing.assert_array_equal(index, brute.argmin(axis=1))
+    np.testing.assert_allclose(distance, brute.min(axis=1), rtol=1e-5)
+    assert nearest_training_digit(vae, [0.3, -0.2], digits.X_train)[0][0] == index[0]  # one point as a vector
+    seconds = []
+    for _ in range(50):
+        start = time.perf_counter()
+        nearest_training_digit(vae, [0.1, 0.2], digits.X_train)
+        seconds.append(time.perf_counter() - start)
+    assert np.median(seconds) < 0.003  # measured 0.3 ms
+
+
+def test_latent_grids_and_the_wilderness(vae, ae, digits):
+    Z, low, high = latent_grid(ae, digits.X_train, n_per_side=5)
+    codes = ae.encode(digits.X_train)
+    np.testing.assert_allclose(low, codes.min(axis=0), rtol=1e-5)
+    np.testing.assert_allclose(high, codes.max(axis=0), rtol=1e-5)
+    assert Z.shape == (25, 2) and np.allclose(Z.min(axis=0), low) and np.allclose(Z.max(axis=0), high)
+    Z, low, high = latent_grid(vae, digits.X_train, region="prior", n_per_side=3)
+    np.testing.assert_array_equal(low, [-3, -3])
+    with pytest.raises(ValueError, match="no prior"):
+        latent_grid(ae, digits.X_train, region="prior")
+    with pytest.raises(ValueError, match="Unknown region"):
+        latent_grid(ae, digits.X_train, region="sky")
+    assert latent_outlier_share(ae, codes[:50], digits.X_train, digits.X_test) == 0.0
+    assert latent_outlier_share(ae, np.full((3, 2), 100.0), digits.X_train, digits.X_test) == 1.0
+
+
+def test_the_autoencoder_grid_has_more_holes_than_the_vae(vae, ae, digits):
+    ae_share = off_manifold_share(ae, digits.X_train, digits.X_test)["share"]
+    vae_share = off_manifold_share(vae, digits.X_train, digits.X_test)["share"]
+    assert ae_share > vae_share + 0.05  # measured 0.14 vs 0.00
+
+
+# --------------------------------------------------------------------------- linear AE vs PCA
+def test_principal_angles_known_answers():
+    rng = np.random.default_rng(6)
+    A = rng.normal(size=(64, 3))
+    np.testing.assert_allclose(principal_angles(A, A @ rng.normal(size=(3, 3))), 0.0, atol=1e-6)
+    e = np.eye(4)
+    B = e[:, :2]
+    t1, t2 = 0.3, 1.2
+    C = np.column_stack([math.cos(t1) * e[0] + math.sin(t1) * e[2], math.cos(t2) * e[1] + math.sin(t2) * e[3]])
+    np.testing.assert_allclose(principal_angles(B, C), np.degrees([t1, t2]), rtol=1e-12)
+    np.testing.assert_allclose(principal_angles(B, e[:, 2:]), [90.0, 90.0])
+    # an angle of 1e-9 rad: its cosine rounds to 1, its sine does not
+    tiny = np.column_stack([math.cos(1e-9) * e[0] + math.sin(1e-9) * e[2], e[1]])
+    np.testing.assert_allclose(principal_angles(B, tiny), [0.0, np.degrees(1e-9)], rtol=1e-6, atol=1e-12)
+    assert principal_angles(A, A[:, :1]).shape == (1,)
+
+
+def test_linear_autoencoder_spans_the_pca_subspace(digits):
+    (row,) = linear_ae_vs_pca(digits.X_train, digits.X_test, latent_sizes=(2,))
+    assert row["max_angle"] < 5.0  # measured 2.4 degrees
+    assert row["ae_mse"] == pytest.approx(row["pca_mse"], rel=0.02)
+    random_subspace = np.random.default_rng(7).normal(size=(64, 2))
+    from sklearn.decomposition import PCA
+
+    components = PCA(n_components=2).fit(digits.X_train).components_.T
+    assert principal_angles(random_subspace, components).max() > 45.0
+
+
+# --------------------------------------------------------------------------- temperature
+def test_temperature_curve(vae, digits):
+    temperatures = np.linspace(0.0, 2.0, 10)
+    start = time.perf_counter()
+    curve = temperature_curve(vae, digits.X_train, digits.X_test, temperatures, n_samples=300)
+    assert time.perf_counter() - start < 2.0  # measured 0.2 s
+    assert curve["temperature"] == pytest.approx(list(temperatures))
+    # T = 0 decodes the origin 300 times: one class, no diversity
+    assert curve["class_entropy"][0] == 0.0 and curve["classes_covered"][0] == 1
+    at = {t: i for i, t in enumerate(temperatures)}
+    half, one = at[temperatures[2]], at[temperatures[4]]  # T = 0.44 and 0.89
+    assert curve["quality"][half] < curve["quality"][one]  # the low-temperature samples are not the "safe" ones
+    assert all(len(values) == 10 for values in curve.values())
+
+
+# --------------------------------------------------------------------------- the score sheet
+def test_evaluate_model_returns_json_for_a_vae(vae_report):
+    r = json.loads(json.dumps(vae_report))
+    assert r == vae_report
+    for key in ("neg_elbo", "neg_elbo_se", "iwae", "exact_nll", "bce_floor", "active_units", "kl_per_dim",
+                "recon_mean_decoded", "mse", "samples", "off_manifold", "seconds"):
+        assert key in r, key
+    assert set(r["iwae"]) == {"1", "10", "100", "1000"}
+    assert [s["temperature"] for s in r["samples"]] == [0.5, 1.0, 1.5]
+    assert r["kl"] == pytest.approx(sum(r["kl_per_dim"]))
+    assert r["neg_elbo"] == pytest.approx(r["recon_sampled"] + r["kl"])
+
+
+def test_evaluate_model_of_an_autoencoder_has_no_likelihood(ae, digits):
+    r = evaluate_model(ae, digits.X_train, digits.X_test, n_samples=200)
+    json.dumps(r)
+    assert r["model"] == "ae" and r["neg_elbo"] is None and r["iwae"] is None and r["exact_nll"] is None
+    assert r["active_units"] is None and r["off_manifold"]["prior_grid"] is None
+    assert r["mse"] == pytest.approx(ae.evaluate(digits.X_test)["loss"], rel=1e-4)
