@@ -38,8 +38,10 @@ from .recipes import make_model
 OFF_MANIFOLD_QUANTILE = 99.0
 # A class counts as covered by a set of samples when it gets at least a fifth of a uniform share.
 MIN_CLASS_SHARE = 0.02
-# Inverse regularisation of the judge: C = 1 reaches 97% held-out accuracy (C = 10 gains 0.3%).
-JUDGE_C = 1.0
+# Inverse regularisation of the judge: C = 10 has the lowest 5-fold cross-validated log loss on
+# the training digits among 1, 3, 10, 30, 100 (0.115 nats; 0.171 at C = 1, whose probabilities
+# are underconfident), so its probabilities are the best calibrated; 96.9% held-out accuracy.
+JUDGE_C = 10.0
 DEFAULT_TEMPERATURES = (0.5, 1.0, 1.5)
 
 # Where a latent grid for :func:`off_manifold_share` is laid.
@@ -82,8 +84,8 @@ def digit_judge():
     Returns
     -------
     DigitJudge
-        Multinomial logistic regression on the 64 pixels (``C = JUDGE_C``, L-BFGS); about 97%
-        accurate on the 360 held-out digits.
+        Multinomial logistic regression on the 64 pixels (``C = JUDGE_C``, L-BFGS); 96.9%
+        accurate on the 360 held-out digits, mean top-class probability 0.96 on them.
 
     Notes
     -----
@@ -122,8 +124,12 @@ def judge_images(images, *, reference=None, judge=None, min_share=MIN_CLASS_SHAR
 
     Notes
     -----
-    Quality alone is fooled by a model that draws one confident digit over and over (a
-    collapsed VAE decodes its average digit everywhere): read it with the diversity.
+    Quality alone is fooled twice. A model that draws one digit over and over (a collapsed VAE
+    decodes its average digit everywhere) can score well: read it with the diversity. And a
+    linear judge is confidently wrong away from the digits: uniform noise scores 0.78 and a flat
+    grey image 0.88, against 0.96 for real digits. The Fréchet distance (116 for noise, 1.1
+    between the training and held-out digits) and the distance to the nearest training image
+    (:func:`nearest_neighbours`) are what catch those.
     """
     judge = judge or digit_judge()
     proba = judge.proba(images)  # (n, 10)
@@ -142,7 +148,7 @@ def judge_images(images, *, reference=None, judge=None, min_share=MIN_CLASS_SHAR
 
 def _entropy(shares):
     shares = shares[shares > 0]
-    return float(-np.sum(shares * np.log(shares)))
+    return float(-np.sum(shares * np.log(shares))) + 0.0  # + 0.0: one class gives 0.0, not -0.0
 
 
 # --------------------------------------------------------------------------- Fréchet distance
