@@ -537,7 +537,8 @@ def evaluate_model(model, X_train, X_test, *, iwae_k=(1, 10, 100, 1000), seed=0,
         ``neg_elbo_draw_sd``     the spread of a one-draw estimate (``model.evaluate``)
         ``iwae``, ``iwae_se``    VAE: ``{str(K): IWAE-K}`` and standard errors
         ``exact_nll``            VAE with a 1-D/2-D latent: ``-log p(x)`` by quadrature
-        ``exact_nll_grid``       its grid (radius, spacing, n_per_side, truncation_bound)
+        ``exact_nll_grid``       its grid: radius, spacing, n_per_side, truncation_bound,
+                                 refinement_change
         ``exact_nll_note``       why ``exact_nll`` is None, if it is
         ``active_units``         VAE: dims with Var_x(E_q[z|x]) > 0.01 (Burda et al.)
         ``active_unit_variance`` VAE: that variance per dimension
@@ -582,7 +583,8 @@ def evaluate_model(model, X_train, X_test, *, iwae_k=(1, 10, 100, 1000), seed=0,
             report["exact_nll"] = quadrature.nll
             report["exact_nll_grid"] = {"radius": quadrature.radius, "spacing": quadrature.spacing,
                                         "n_per_side": quadrature.n_per_side,
-                                        "truncation_bound": quadrature.truncation_bound}
+                                        "truncation_bound": quadrature.truncation_bound,
+                                        "refinement_change": quadrature.refinement_change}
         timer.lap("exact_nll")
         count, variances = active_units(model, X_test)
         report["active_units"], report["active_unit_variance"] = count, [float(v) for v in variances]
