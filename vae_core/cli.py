@@ -43,6 +43,8 @@ def build_parser():
     evaluate.add_argument("model_path", metavar="MODEL.npz", help="a model saved by train --save")
     evaluate.add_argument("--iwae-k", type=int, nargs="+", default=[1, 10, 100, 1000], metavar="K",
                           help="importance samples of the IWAE bounds (VAE only)")
+    evaluate.add_argument("--draws", type=int, metavar="N",
+                          help="posterior draws per image, a multiple of every K (default: 1,000 or more)")
     evaluate.add_argument("--seed", type=int, default=0, help="seed of every Monte-Carlo draw")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     return parser
@@ -144,7 +146,8 @@ def command_evaluate(args):
         return 2
     split = split_digits()
     report = {"file": args.model_path,
-              **evaluate_model(model, split.X_train, split.X_test, iwae_k=args.iwae_k, seed=args.seed)}
+              **evaluate_model(model, split.X_train, split.X_test, iwae_k=args.iwae_k, n_draws=args.draws,
+                               seed=args.seed)}
     if args.json:
         print(json.dumps(report))
         return 0

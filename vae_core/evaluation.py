@@ -500,8 +500,8 @@ def temperature_curve(model, X_train, X_test, temperatures=DEFAULT_TEMPERATURES,
 
 
 # --------------------------------------------------------------------------- one score sheet
-def evaluate_model(model, X_train, X_test, *, iwae_k=(1, 10, 100, 1000), seed=0, temperatures=DEFAULT_TEMPERATURES,
-                   n_samples=1000):
+def evaluate_model(model, X_train, X_test, *, iwae_k=(1, 10, 100, 1000), n_draws=None, seed=0,
+                   temperatures=DEFAULT_TEMPERATURES, n_samples=1000):
     """Score a fitted model on held-out images: likelihoods, latent use, samples, novelty.
 
     Parameters
@@ -513,6 +513,8 @@ def evaluate_model(model, X_train, X_test, *, iwae_k=(1, 10, 100, 1000), seed=0,
         Held-out images, scored.
     iwae_k : sequence of int
         Importance samples of the IWAE bounds.
+    n_draws : int, optional
+        Posterior draws per image for the ELBO and IWAE (see :func:`likelihood_bounds`).
     seed : int
         Seed of every Monte-Carlo draw; the same seed gives the same numbers on one machine.
     temperatures : sequence of float
@@ -569,7 +571,7 @@ def evaluate_model(model, X_train, X_test, *, iwae_k=(1, 10, 100, 1000), seed=0,
              "active_units": None, "active_unit_variance": None}
     report.update(empty)
     if is_vae:
-        bounds = likelihood_bounds(model, X_test, ks=iwae_k, seed=seed)
+        bounds = likelihood_bounds(model, X_test, ks=iwae_k, n_draws=n_draws, seed=seed)
         report.update({key: bounds[key] for key in ("kl", "kl_per_dim", "neg_elbo", "neg_elbo_se",
                                                       "neg_elbo_draw_sd", "iwae", "iwae_se", "n_draws")})
         report["recon_sampled"] = bounds["recon"]
