@@ -230,6 +230,19 @@ def test_bounds_are_ordered_on_the_shipped_vae(vae_report, vae, digits):
     assert r["recon_mean_decoded"] < r["recon_sampled"]
 
 
+def test_likelihood_bounds_do_not_depend_on_batching(vae, digits, monkeypatch):
+    from vae_core import likelihood
+
+    X = digits.X_test[:40]
+    whole = likelihood_bounds(vae, X, ks=(1, 10), n_draws=100)
+    monkeypatch.setattr(likelihood, "_MAX_ROWS", 300)  # three images per batch instead of all forty
+    batched = likelihood_bounds(vae, X, ks=(1, 10), n_draws=100)
+    for key in ("neg_elbo", "neg_elbo_se", "kl"):
+        assert batched[key] == pytest.approx(whole[key], rel=1e-12)
+    for k in ("1", "10"):
+        assert batched["iwae"][k] == pytest.approx(whole["iwae"][k], rel=1e-12)
+
+
 def test_likelihood_bounds_are_seeded(vae, digits):
     X = digits.X_test[:20]
     a = likelihood_bounds(vae, X, ks=(1, 10), seed=5)
