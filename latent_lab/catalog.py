@@ -72,7 +72,9 @@ def sweep_name(beta: float, warmup: bool) -> str:
 @functools.cache
 def shipped_configs() -> dict[str, dict]:
     """File stem -> config of every model shipped in ``assets/`` (shared: do not mutate)."""
-    configs = {"ae_default": model_config("ae"), "vae_default": model_config("vae")}
+    configs = {"ae_default": model_config("ae"), "vae_default": model_config("vae"),
+               # The post's own recipe, setting for setting (per-sample SGD, about a minute).
+               "ae_blog": model_config("ae", "blog"), "vae_blog": model_config("vae", "blog")}
     for beta in SWEEP_BETAS:
         for warmup in (False, True):
             configs[sweep_name(beta, warmup)] = model_config(

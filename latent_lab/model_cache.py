@@ -16,7 +16,8 @@ import time
 
 import streamlit as st
 
-from latent_lab import catalog, explorer
+import vae_core
+from latent_lab import catalog, explorer, measures
 from latent_lab.data import digits
 from vae_core import load_model
 
@@ -145,3 +146,46 @@ def explorer_data(tokens: tuple[str, str], names: tuple[str, str], _models: tupl
             for kind, name, model in zip(("ae", "vae"), names, _models, strict=True)]
     threshold = explorer.nearest_threshold(split.X_train, split.X_test)
     return explorer.explorer_data(maps, y_all, train=(split.X_train, split.y_train, threshold))
+
+
+# Which shipped model a "default" token stands for, by kind.
+DEFAULT_STEMS = {"ae": "ae_default", "vae": "vae_default"}
+
+
+def evaluation(kind: str, token: str, model) -> dict:
+    """The evaluation of a model in view: shipped, or computed once for a session's own model.
+
+    A session's own VAE takes a few seconds (its exact likelihood dominates); pages say so with a
+    spinner the first time and every later call is a cache hit.
+    """
+    if token == "default":
+        return measures.shipped_evaluations()[DEFAULT_STEMS[kind]]
+    return _own_evaluation(token, model)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Measuring your model (a few seconds, once)…")
+def _own_evaluation(token: str, _model) -> dict:
+    split = digits()[0]
+    return measures.evaluate(_model, split.X_train, split.X_test)
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def holes(token: str, square: tuple, _model) -> dict:
+    """Where the model's latent map (over ``square``) decodes off the data; see measures.holes."""
+    split = digits()[0]
+    return measures.holes(_model, split.X_train, split.X_test, square)
+
+
+def temperature_curve(kind: str, token: str, model) -> dict:
+    """The gallery's curves for a model in view: shipped, or computed once (about a second)."""
+    if token == "default":
+        return measures.shipped_evaluations()[DEFAULT_STEMS[kind]]["temperature_curve"]
+    return _own_curve(token, model)
+
+
+@st.cache_resource(max_entries=16, show_spinner="Judging samples at every temperature (once)…")
+def _own_curve(token: str, _model) -> dict:
+    split = digits()[0]
+    result = vae_core.temperature_curve(_model, split.X_train, split.X_test,
+                                        measures.CURVE_TEMPERATURES, n_samples=measures.CURVE_SAMPLES)
+    return {key: [float(v) for v in values] for key, values in result.items()}

@@ -21,7 +21,9 @@ PAGES = (
     ("pages/4_Interpolation.py", "Interpolation", ":material/timeline:",
      "Morph one digit into another along straight and spherical paths."),
     ("pages/5_Generation_gallery.py", "Generation gallery", ":material/grid_view:",
-     "Sample new digits at any temperature, from the VAE or the autoencoder's wilderness."),
+     "Sample new digits at any temperature, from the VAE or the autoencoder."),
+    ("pages/6_Claims.py", "Claims", ":material/fact_check:",
+     "Every claim of the post and of this app, next to what the models measure."),
 )
 
 def page(title: str, explanation: str) -> None:
@@ -108,3 +110,14 @@ PLOT_CONFIG = {"displayModeBar": False}
 def plot(fig, key: str | None = None, **kwargs):
     """Draw a Plotly figure across the container width."""
     return st.plotly_chart(fig, key=key, width="stretch", config=PLOT_CONFIG, **kwargs)
+
+
+VERDICT_BADGES = {"holds": ":green-badge[holds]", "does not hold": ":red-badge[does not hold]",
+                  "depends": ":orange-badge[depends]"}
+
+
+def claim(item, *, container=None) -> None:
+    """One measured claim: its verdict as a badge, the claim, and the figures behind the verdict."""
+    where = container or st
+    where.markdown(f"{VERDICT_BADGES[item.verdict]} **{item.source.capitalize()} says:** "
+                   f"{item.text}  \n{item.measured}")

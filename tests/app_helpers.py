@@ -13,6 +13,7 @@ PAGES = (
     "pages/3_Beta_tradeoff.py",
     "pages/4_Interpolation.py",
     "pages/5_Generation_gallery.py",
+    "pages/6_Claims.py",
 )
 
 

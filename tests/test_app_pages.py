@@ -328,3 +328,18 @@ def test_interpolation_picks_an_example_warns_on_identical_ends_and_takes_drawin
     assert at.markdown[-1].value == "From your first drawing to your second drawing."
     to_image = np.asarray(heatmap_z(at, "interp_ends_chart")[0])[9:17]
     assert np.nanmax(to_image[2]) == 1.0 and np.nanmax(to_image[0]) == 0.0  # the drawn row of ink
+
+
+def test_claims_page_lists_measured_verdicts_for_the_models_in_view():
+    at = open_page(PAGES[5])
+    text = "\n".join(m.value for m in at.markdown)
+    assert ":red-badge[does not hold]" in text and ":green-badge[holds]" in text
+    assert "Lower temperature gives safer" in text and "0.68 at T = 0.5" in text
+    assert "27.56 nats" in text  # the post's VAE recipe, measured on the shipped model
+    own = open_page()
+    train_in_session(own, "vae", latent_dim=2, epochs=6)
+    own.switch_page(PAGES[5]).run()
+    own.radio(key="explore_models").set_value("trained").run()
+    mine = "\n".join(m.value for m in own.markdown)
+    assert "Measured on AE and Your VAE" in own.caption[0].value
+    assert "Your VAE (this app's fast recipe) reaches 24.8" in mine and mine != text

@@ -12,7 +12,7 @@ from app_helpers import PAGES, chart, component_data, open_page, shown
 
 from latent_lab.settings import SETTINGS
 
-TRAINING, LATENT, BETA, INTERP, GALLERY = PAGES
+TRAINING, LATENT, BETA, INTERP, GALLERY, CLAIMS = PAGES
 # The keys of every widget that holds a setting; other session values are not widget state.
 WIDGET_KEYS = [key for key, setting in SETTINGS.items() if setting.widget]
 

@@ -28,6 +28,7 @@ PAGES = {
     "Beta_tradeoff": "The β tradeoff",
     "Interpolation": "Interpolation",
     "Generation_gallery": "Generation gallery",
+    "Claims": "Claims",
 }
 
 
