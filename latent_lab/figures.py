@@ -506,3 +506,45 @@ def rate_distortion_figure(points: Sequence[dict], chosen_beta: float, chosen_wa
     fig.update_xaxes(type="log", range=[log_lo, log_hi], tickvals=tickvals, ticktext=ticktext)
     fig.update_yaxes(range=[y_lo, y_hi])
     return fig
+
+
+def temperature_curves_figure(curve: dict, temperature: float, real: dict | None = None,
+                              current: dict | None = None) -> go.Figure:
+    """How the digit judge rates samples against temperature: quality, diversity, distance to data.
+
+    Parameters
+    ----------
+    curve : dict
+        ``temperature``, ``quality``, ``class_entropy`` and ``frechet``, one value per temperature.
+    temperature : float
+        The slider's temperature, marked on every panel.
+    real : dict, optional
+        The same scores for the held-out digits, drawn as a dotted reference line.
+    current : dict, optional
+        The scores of the samples on view, drawn as a point at ``temperature``.
+    """
+    panels = (("quality", "quality: judge's confidence"),
+              ("class_entropy", "diversity: class entropy (nats)"),
+              ("frechet", "Fréchet distance to real digits"))
+    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.09)
+    for col, (key, axis_title) in enumerate(panels, start=1):
+        fig.add_trace(go.Scatter(x=list(curve["temperature"]), y=list(curve[key]), mode="lines+markers",
+                                 name="samples (500 per T)", legendgroup="curve", showlegend=col == 1,
+                                 line={"color": "#1f77b4"}, marker={"size": 5}), row=1, col=col)
+        if real is not None:
+            fig.add_hline(y=real[key], line={"dash": "dot", "color": "#2ca02c"}, row=1, col=col)
+        if current is not None:
+            fig.add_trace(go.Scatter(x=[temperature], y=[current[key]], mode="markers",
+                                     name="the samples on view", legendgroup="now", showlegend=col == 1,
+                                     marker={"size": 11, "color": "#d62728", "symbol": "diamond"}),
+                          row=1, col=col)
+        fig.add_vline(x=temperature, line={"color": "#d62728", "width": 1}, row=1, col=col)
+        fig.update_xaxes(title="temperature T", row=1, col=col)
+        fig.update_yaxes(title=axis_title, row=1, col=col)
+    fig.add_hline(y=float(np.log(10)), line={"dash": "dash", "color": "#7f7f7f"}, row=1, col=2,
+                  annotation_text="ln 10: every digit alike", annotation_position="bottom right")
+    fig.update_layout(title="What a digit judge sees in the samples, by temperature "
+                            "(green dots: real held-out digits)",
+                      height=330, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      legend={"orientation": "h", "y": -0.3})
+    return fig

@@ -1,19 +1,22 @@
 import numpy as np
 import streamlit as st
 
-from latent_lab import explore, exports, figures, state, ui
+from latent_lab import claims, explore, exports, figures, measures, model_cache, state, ui
 from latent_lab.catalog import KINDS
 from latent_lab.data import digits
 from latent_lab.settings import GALLERY_SIZES, KIND_LABELS
+from vae_core import judge_images
 
 ui.page(
     "Generation gallery",
     "New digits from thin air: draw random codes z from a Gaussian N(0, T²·I) and decode them. "
-    "The temperature T scales the draws: low T stays near the centre of the latent space and "
-    "gives safe, average-looking digits; high T reaches further out for more variety and more "
-    "noise. The VAE was trained to make this work. The autoencoder was not: its codes never "
-    "followed a Gaussian, so most draws land in the empty wilderness between its clusters. "
-    "The map below shows where the draws fall among the codes of real digits.",
+    "The temperature T scales the draws: T = 0 decodes the centre of the latent space, larger T "
+    "reaches further out. The VAE was trained so that codes drawn from N(0, I) decode to digits; "
+    "the autoencoder was not. A *digit judge* (a logistic regression trained on the training "
+    "digits) rates every sample: **quality** is how sure it is of the digit it sees, "
+    "**diversity** the entropy of the digits it sees (in nats, natural-log units; ln 10 ≈ 2.30 "
+    "means all ten alike), and the **Fréchet distance** how far the samples' features lie from "
+    "real digits'. The map shows where the draws fall among the codes of real digits.",
 )
 
 explored = explore.explored_models()
@@ -32,10 +35,15 @@ n = state.widget(controls[2].select_slider, "Samples", options=list(GALLERY_SIZE
 controls[3].button("Reseed", on_click=_reseed, key="gen_reseed_button", type="primary")
 
 model = explored.model(kind)
+token = explored.tokens[kind == "vae"]
 label = f"Your {KINDS[kind].noun}" if explored.is_own(kind) else KIND_LABELS[kind]
 seed = state.get("gen_seed")
 images, Z = model.sample(n, temperature=temperature, random_state=seed)  # (n, 64), (n, 2)
-st.caption(f"{label} · {n} draws of N(0, {temperature:g}²·I) · seed {seed}")
+split, X_all, y_all = digits()
+now = judge_images(images, reference=split.X_train)
+st.caption(f"{label} · {n} draws of N(0, {temperature:g}²·I) · seed {seed} · the judge: quality "
+           f"{now['quality']:.2f}, {now['classes_covered']} kinds of digit, diversity "
+           f"{now['class_entropy']:.2f} nats")
 
 left, right = st.columns([3, 2])
 with left:
@@ -46,9 +54,30 @@ with left:
                        file_name=f"samples_T{temperature:g}_seed{seed}.png", mime="image/png",
                        key="gen_png_button")
 with right:
-    _, X_all, y_all = digits()
     codes = model.encode(X_all)
     x_range, y_range = figures.axis_range(codes, Z)
     ui.plot(figures.latent_map_figure(codes, y_all, title=f"{label}: where the "
                                       "draws fall", x_range=x_range, y_range=y_range,
                                       extra_points=("draws", Z)), key="gen_map_chart")
+
+st.subheader("What temperature does, measured")
+curve = model_cache.temperature_curve(kind, token, model)
+# How the judge rates real held-out digits: the same for every model.
+real = measures.shipped_evaluations()["vae_default"]["real_digits"]
+ui.plot(figures.temperature_curves_figure(curve, temperature, real=real, current=now),
+        key="gen_curves_chart")
+temps = curve["temperature"]
+best = {key: temps[int(np.argmax(curve[key]))] for key in ("quality", "class_entropy")}
+closest = temps[int(np.argmin(curve["frechet"]))]
+st.markdown(
+    f"For this {KINDS[kind].noun if not explored.is_own(kind) else 'model'}, the judge is least sure of its samples at "
+    f"T = {temps[int(np.argmin(curve['quality']))]:g} and surest at T = {best['quality']:g}; their "
+    f"diversity peaks at T = {best['class_entropy']:g} ({max(curve['class_entropy']):.2f} nats); "
+    f"they look most like real digits (lowest Fréchet distance, "
+    f"{min(curve['frechet']):.0f}) at T = {closest:g}. At T = 0 every draw is the centre of the "
+    "latent space: one image, judged with the confidence of a blend."
+)
+ui.claim(claims.low_temperature_is_safe({"temperature_curve": curve}, label))
+if kind == "ae":
+    ae_report = model_cache.evaluation("ae", token, model)
+    ui.claim(claims.ae_draws_land_in_the_wilderness(ae_report))
