@@ -411,13 +411,16 @@ def decade_ticks(lo: float, hi: float, floor: float | None = None) -> tuple[list
 
 
 def rate_distortion_figure(points: Sequence[dict], chosen_beta: float, chosen_warmup: bool,
-                           collapse_nats: float = 0.5) -> go.Figure:
+                           collapse_nats: float = 0.5, floor: float | None = None,
+                           iso_elbo: Sequence[float] = ()) -> go.Figure:
     """Held-out KL (rate) against reconstruction (distortion) across the β sweep.
 
     ``points`` holds dicts with keys ``beta``, ``warmup`` (bool), ``kl`` and ``recon``; rates
     below ``collapse_nats`` are shaded as collapsed. Each β is labelled once, next to its point
     on the chosen warm-up setting's curve; βs whose points coincide share a label ("β = 4, 8"),
-    and labels are placed so that none overlaps another or a marker.
+    and labels are placed so that none overlaps another or a marker. ``floor`` draws the lowest
+    distortion the data allows (its own entropy); each value of ``iso_elbo`` draws the line where
+    rate + distortion (the negative ELBO) equals it.
     """
     # The rates span six decades (a collapsed model keeps ~1e-6 nats, β = 0 dozens): a log axis
     # with collapsed rates floored at RATE_FLOOR keeps every model visible.
@@ -449,6 +452,8 @@ def rate_distortion_figure(points: Sequence[dict], chosen_beta: float, chosen_wa
     # Axes: whole decades on x, the data's span (padded) on y.
     rates = [rate(p) for p in points] or [RATE_FLOOR, 1.0]
     recons = [p["recon"] for p in points] or [0.0, 1.0]
+    if floor is not None:
+        recons = [*recons, floor]
     log_lo, log_hi = np.log10(RATE_FLOOR / 2), np.log10(max(rates) * 2)
     y_pad = 0.08 * max(max(recons) - min(recons), 1e-6)
     y_lo, y_hi = min(recons) - y_pad, max(recons) + y_pad
@@ -494,10 +499,24 @@ def rate_distortion_figure(points: Sequence[dict], chosen_beta: float, chosen_wa
 
     fig.add_vrect(x0=RATE_FLOOR / 2, x1=collapse_nats, fillcolor="#d62728", opacity=0.08,
                   line_width=0)
+    if floor is not None:
+        fig.add_hline(y=floor, line={"dash": "dot", "color": "#2ca02c"},
+                      annotation_text=f"the data's own entropy, {floor:.2f} nats: no BCE goes lower",
+                      annotation_position="top right", annotation_font={"size": 11, "color": "#2ca02c"})
+    for level in iso_elbo:
+        xs = np.logspace(log_lo, log_hi, 60)
+        ys = level - xs
+        keep = (ys >= y_lo) & (ys <= y_hi)
+        fig.add_trace(go.Scatter(
+            x=xs[keep].tolist(), y=ys[keep].tolist(), mode="lines", name=f"−ELBO = {level:g} nats",
+            line={"dash": "dash", "color": "#9a9a9a", "width": 1}, hoverinfo="skip",
+            showlegend=level == iso_elbo[0], legendgroup="iso"))
     fig.add_annotation(x=float(np.log10(collapse_nats)), y=0, yref="paper", text="collapsed",
                        xanchor="right", yanchor="bottom", showarrow=False,
                        font={"size": 12, "color": "#a33"})
     tickvals, ticktext = decade_ticks(RATE_FLOOR, 10 ** log_hi, floor=RATE_FLOOR)
+    if iso_elbo:
+        fig.data[-len(iso_elbo)].name = "rate + distortion = −ELBO (grey, dashed)"
     fig.update_layout(title="Rate–distortion plane (held-out)", height=440,
                       xaxis_title="rate: KL(q(z|x) ‖ p(z)) in nats (log scale)",
                       yaxis_title="distortion: reconstruction BCE in nats",
@@ -547,4 +566,21 @@ def temperature_curves_figure(curve: dict, temperature: float, real: dict | None
                             "(green dots: real held-out digits)",
                       height=330, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       legend={"orientation": "h", "y": -0.3})
+    return fig
+
+
+def by_beta_figure(betas: Sequence[float], series: dict, chosen_beta: float, *, title: str,
+                   y_title: str, height: int = 320) -> go.Figure:
+    """One line per series against β (a categorical axis: the sweep's βs), the chosen β marked."""
+    labels = [f"{b:g}" for b in betas]
+    fig = go.Figure()
+    colors = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd")
+    for (name, values), color in zip(series.items(), colors, strict=False):
+        fig.add_trace(go.Scatter(x=labels, y=[None if v is None else float(v) for v in values],
+                                 mode="lines+markers", name=name, line={"color": color}))
+    if chosen_beta in betas:
+        fig.add_vline(x=labels.index(f"{chosen_beta:g}"), line={"color": "#d62728", "width": 1})
+    fig.update_layout(title=title, height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      xaxis_title="β", yaxis_title=y_title, legend={"orientation": "h", "y": -0.3})
+    fig.update_xaxes(type="category")  # the sweep's βs, evenly spaced
     return fig

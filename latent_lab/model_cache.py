@@ -111,19 +111,6 @@ def sweep_model(beta: float, warmup: bool):
     return get_model(catalog.shipped_configs()[catalog.sweep_name(beta, warmup)])
 
 
-@st.cache_data(max_entries=64, show_spinner=False)
-def sweep_points() -> list[dict]:
-    """Held-out reconstruction and KL of every model in the β sweep."""
-    X_test = digits()[0].X_test
-    points = []
-    for beta in catalog.SWEEP_BETAS:
-        for warmup in (False, True):
-            scores = sweep_model(beta, warmup).evaluate(X_test)
-            points.append({"beta": beta, "warmup": warmup, "kl": float(scores["kl"]),
-                           "recon": float(scores["recon"])})
-    return points
-
-
 def load_uploaded(data: bytes):
     """A model from the bytes of an uploaded ``.npz`` file, kept by the session that uploaded it.
 

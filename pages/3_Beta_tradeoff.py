@@ -1,20 +1,21 @@
 import numpy as np
 import streamlit as st
 
-from latent_lab import figures, model_cache, state, ui
-from latent_lab.catalog import SWEEP_BETAS, SWEEP_WARMUP_EPOCHS
+from latent_lab import claims, exports, figures, measures, model_cache, state, ui
+from latent_lab.catalog import SWEEP_BETAS, SWEEP_WARMUP_EPOCHS, sweep_name
 from latent_lab.collapse import COLLAPSE_NATS
 from latent_lab.data import digits, one_per_class
 
 ui.page(
     "The β tradeoff",
-    "β scales the VAE's KL term, the penalty for codes that stray from a standard Gaussian. "
-    "Small β lets the encoder keep more detail, so reconstructions are sharp but the latent "
-    "space grows gaps and random samples get worse; large β squeezes the codes onto the prior, "
-    "so samples are smooth but blurry, and at some point the encoder stops telling digits apart "
-    "at all (posterior collapse: the held-out KL drops to about zero). Each β below is a VAE "
-    "trained in advance with the same settings; the KL warm-up toggle switches to the models "
-    f"whose β was ramped up from 0 over the first {SWEEP_WARMUP_EPOCHS} epochs.",
+    "β scales the VAE's KL term, the price of codes that stray from a standard Gaussian. Two "
+    "numbers describe every model, in **nats** (natural-log units, 1 nat ≈ 1.44 bits) per image: "
+    "the **rate**, the KL, how much the code tells about the image, and the **distortion**, the "
+    "reconstruction error, how much the decoder still gets wrong. Small β buys a low distortion "
+    "with a high rate; large β squeezes the rate towards zero, and at some point the code says "
+    "nothing at all (posterior collapse). Each β below is a VAE trained in advance with the same "
+    "settings; the warm-up toggle switches to the models whose β was ramped up from 0 over the "
+    f"first {SWEEP_WARMUP_EPOCHS} epochs. Every figure is measured on held-out digits.",
 )
 
 controls = st.columns([3, 1])
@@ -24,42 +25,83 @@ warmup = state.widget(controls[1].toggle, f"KL warm-up ({SWEEP_WARMUP_EPOCHS} ep
                       key="beta_warmup")
 
 model = model_cache.sweep_model(beta, warmup)
-points = model_cache.sweep_points()
-chosen = next(p for p in points if p["beta"] == beta and p["warmup"] == warmup)
+reports = measures.shipped_evaluations()
+report = reports[sweep_name(beta, warmup)]
+split, X_all, y_all = digits()
 
-metrics = st.columns(3)
-metrics[0].metric("held-out KL (rate)", f"{chosen['kl']:.2f} nats")
-metrics[1].metric("held-out reconstruction BCE", f"{chosen['recon']:.1f} nats")
-collapsed = [p for p in points if p["kl"] < COLLAPSE_NATS]
-if chosen["kl"] < COLLAPSE_NATS:
-    st.warning(
-        f"**Posterior collapse at β = {beta:g}.** The held-out KL is {chosen['kl']:.2f} nats "
-        f"(below {COLLAPSE_NATS}): the encoder gives every digit nearly the same code, so "
-        "the decoder ignores z and draws one average blur. Reconstructions and samples below "
-        "all look alike."
-    )
-else:
-    st.success(f"β = {beta:g} keeps {chosen['kl']:.2f} nats of information about each digit "
-               "in its code: no collapse.")
-summary = ", ".join(f"β = {p['beta']:g} ({'with' if p['warmup'] else 'without'} warm-up)"
-                    for p in collapsed)
-metrics[2].metric("collapsed models in the sweep", len(collapsed), help=summary or None)
-
-split = digits()[0]
+# The images first, right under the slider (on a phone too).
 examples = one_per_class(split.y_test)
 originals = split.X_test[examples]
-left, right = st.columns(2)
+samples, _ = model.sample(20, random_state=0)
+left, right = st.columns([3, 2])
 with left:
-    st.subheader("Reconstructions")
-    ui.plot(figures.image_grid_figure(np.vstack([originals, model.reconstruct(originals)]), 10,
-                                      row_labels=["held-out", f"β = {beta:g}"]),
-            key="beta_recon_chart")
-    st.subheader("Random generations")
-    samples, _ = model.sample(20, random_state=0)
-    ui.plot(figures.image_grid_figure(samples, 10), key="beta_samples_chart")
-    st.caption("Decoded from the same 20 draws of N(0, I) for every β.")
+    recon = np.vstack([originals, model.reconstruct(originals)])
+    ui.plot(figures.image_grid_figure(recon, 10, row_labels=["held-out", f"β = {beta:g}"],
+                                      title="Reconstructions"), key="beta_recon_chart")
+    ui.plot(figures.image_grid_figure(samples, 10, title="Random generations (the same 20 draws "
+                                      "of N(0, I) for every β)"), key="beta_samples_chart")
+    st.download_button("Download these images (.png)", exports.images_png(np.vstack([recon, samples]), 10),
+                       file_name=f"beta{beta:g}.png", mime="image/png", key="beta_png_button")
 with right:
-    ui.plot(figures.rate_distortion_figure(points, beta, warmup,
-                                                 COLLAPSE_NATS), key="beta_rd_chart")
-    st.caption("Each point is one model of the sweep. Moving right spends more nats on the "
-               "code (rate) to buy a lower reconstruction error (distortion).")
+    codes = model.encode(X_all)
+    ui.plot(figures.latent_map_figure(codes, y_all, title=f"β = {beta:g}: the latent space",
+                                      height=420), key="beta_map_chart")
+
+rate, floor = report["kl"], report["bce_floor"]
+metrics = st.columns(5)
+metrics[0].metric("rate: KL (nats)", f"{rate:.2f}", help="How much the code tells about the image.")
+metrics[1].metric("distortion: BCE (nats)", f"{report['recon_sampled']:.1f}",
+                  help=f"Reconstruction error; the data's own entropy, {floor:.2f} nats, is the "
+                       "lowest any binary cross-entropy can reach on these digits (they are not "
+                       "black and white).")
+metrics[2].metric("exact −log p(x) (nats)", f"{report['exact_nll']:.2f}",
+                  help="The held-out likelihood itself, by quadrature over the 2-D latent space.")
+metrics[3].metric("active latent units", f"{report['active_units']} of 2",
+                  help="Dimensions whose code varies across images (Burda et al.: variance > 0.01).")
+sample = next(s for s in report["samples"] if s["temperature"] == 1.0)
+metrics[4].metric("digits in samples", f"{sample['classes_covered']} of 10",
+                  help=f"The digit judge at T = 1: quality {sample['quality']:.2f}, diversity "
+                       f"{sample['class_entropy']:.2f} nats.")
+
+if rate < COLLAPSE_NATS:
+    st.warning(f"**Posterior collapse at β = {beta:g}.** The held-out KL is {rate:.2f} nats (below "
+               f"{COLLAPSE_NATS}) and {report['active_units']} latent units are active: every digit "
+               "gets nearly the same code, so the decoder ignores z and draws one average blur.")
+    optimum = claims.collapse_is_the_optimum(reports, beta)
+    if optimum is not None:
+        ui.claim(optimum)
+else:
+    st.success(f"β = {beta:g} keeps {rate:.2f} nats of information about each digit in its code, "
+               f"in {report['active_units']} active units: no collapse.")
+
+sweep = [(b, reports[sweep_name(b, warmup)]) for b in SWEEP_BETAS]
+points = [{"beta": b, "warmup": w, "kl": r["kl"], "recon": r["recon_sampled"]}
+          for w in (False, True) for b, r in ((b, reports[sweep_name(b, w)]) for b in SWEEP_BETAS)]
+chart_left, chart_right = st.columns(2)
+with chart_left:
+    ui.plot(figures.rate_distortion_figure(points, beta, warmup, COLLAPSE_NATS, floor=floor,
+                                           iso_elbo=(25.0, 30.0, 40.0, 50.0)),
+            key="beta_rd_chart")
+    st.caption("Each point is one model of the sweep. Along a grey line the rate plus the "
+               "distortion, the negative ELBO, is the same: moving down and to the right trades "
+               "one nat of reconstruction for one nat of code.")
+with chart_right:
+    betas = [b for b, _ in sweep if b > 0]  # β = 0's posteriors are too narrow for its bounds to mean much
+    ui.plot(figures.by_beta_figure(
+        betas, {"−ELBO": [r["neg_elbo"] for b, r in sweep if b > 0],
+                "IWAE-1000": [r["iwae"]["1000"] for b, r in sweep if b > 0],
+                "exact −log p(x)": [r["exact_nll"] for b, r in sweep if b > 0]},
+        beta, title="Held-out likelihood by β (lower is better)", y_title="nats per image"),
+        key="beta_likelihood_chart")
+    ui.plot(figures.by_beta_figure(
+        [b for b, _ in sweep],
+        {"quality": [next(s for s in r["samples"] if s["temperature"] == 1.0)["quality"] for _, r in sweep],
+         "diversity / ln 10": [next(s for s in r["samples"] if s["temperature"] == 1.0)["class_entropy"]
+                               / np.log(10) for _, r in sweep]},
+        beta, title="Samples at T = 1, as the digit judge sees them", y_title="share", height=280),
+        key="beta_judge_chart")
+
+for claim in (claims.lower_beta_sharpens_reconstructions(reports),
+              claims.lower_beta_can_win_on_likelihood(reports),
+              claims.warmup_prevents_collapse(reports)):
+    ui.claim(claim)

@@ -152,10 +152,25 @@ def test_beta_slider_changes_images_and_reports_collapse():
     at.select_slider(key="beta_beta").set_value(8.0).run()
     assert at.warning and "Posterior collapse at β = 8" in shown(at.warning[0].value)
     assert heatmap_z(at, "beta_recon_chart") != recon_at_1
-    star = chart(at, "beta_rd_chart")["data"][-1]
+    star = next(t for t in chart(at, "beta_rd_chart")["data"] if t["name"].startswith("chosen"))
     assert star["name"] == "chosen β=8"
+    # The collapse is explained as its objective's optimum, with the numbers.
+    assert any("the collapse is the objective's optimum" in m.value for m in at.markdown)
+    assert at.metric[3].value == "0 of 2"  # no active latent unit
     at.select_slider(key="beta_beta").set_value(0.25).run()
     assert not at.warning
+    assert float(at.metric[0].value) > 4  # a low β spends nats on the code
+
+
+def test_beta_page_shows_likelihood_and_samples_for_every_beta():
+    at = open_page(PAGES[2])
+    lik = chart(at, "beta_likelihood_chart")
+    assert [t["name"] for t in lik["data"]] == ["−ELBO", "IWAE-1000", "exact −log p(x)"]
+    exact = dict(zip(lik["data"][2]["x"], lik["data"][2]["y"], strict=True))
+    assert exact["0.5"] < exact["1"]  # the measured finding the page states
+    rd = chart(at, "beta_rd_chart")
+    assert any(t["name"].startswith("rate + distortion") for t in rd["data"])
+    assert any("no BCE goes lower" in a.get("text", "") for a in rd["layout"]["annotations"])
 
 
 def test_beta_warmup_toggle_switches_models():
