@@ -44,6 +44,7 @@ SETTINGS = setting_table(
     # Latent space
     Setting("latent_manifold", False, Bool()),
     Setting("latent_manifold_n", 10, Int(6, 20)),
+    Setting("latent_holes", False, Bool()),
     Setting("latent_z", None, Point(LATENT_BOUND), widget=False),
     Setting("latent_z_from", "", Choice(("", "AE", "VAE")), widget=False),
     # The digit whose VAE posterior is drawn (an index into all digits), and its draws' seed.

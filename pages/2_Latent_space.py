@@ -1,6 +1,6 @@
 import streamlit as st
 
-from latent_lab import explore, explorer, figures, model_cache, state, ui
+from latent_lab import claims, explore, explorer, figures, model_cache, state, ui
 from latent_lab.data import digits
 
 ui.page(
@@ -8,8 +8,9 @@ ui.page(
     "Each dot is one of the 1,797 digit images, placed where the encoder puts its 2-D code and "
     "coloured by the digit it shows (the models never saw the labels). **Move the pointer over "
     "either map** and both decoders turn the point under it into an 8×8 image, next to the "
-    "training digit it lies nearest to; click to pin a point. Click a dot on the VAE map to see "
-    "that digit's posterior: the cloud of codes the VAE samples from while it trains.",
+    "training digit it lies nearest to (close: a memory; far: something new). Click to pin a "
+    "point. Click a dot on the VAE map to see that digit's posterior: the cloud of codes the VAE "
+    "samples from while it trains.",
 )
 
 explored = explore.explored_models()
@@ -17,6 +18,9 @@ controls = st.columns([3, 2, 3])
 manifold = state.widget(controls[0].toggle, "Show the decoded manifold", key="latent_manifold")
 manifold_n = state.widget(controls[1].slider, "Manifold grid size", 6, 20, key="latent_manifold_n",
                           disabled=not manifold)
+holes = state.widget(controls[2].toggle, "Shade where decodings leave the data", key="latent_holes",
+                     help="Red cells decode to an image farther from every training digit than 99% "
+                          "of held-out digits lie from theirs.")
 
 
 def _take_pin() -> None:
@@ -38,7 +42,7 @@ def _new_draws() -> None:
 
 
 @st.fragment
-def explore_latent_space(explored: explore.Explored, manifold_n: int) -> None:
+def explore_latent_space(explored: explore.Explored, manifold_n: int, holes: bool) -> None:
     # A fragment: a click reruns the explorer and what depends on the pinned point only.
     _, X_all, y_all = digits()
     digit = state.get("latent_digit")
@@ -47,7 +51,20 @@ def explore_latent_space(explored: explore.Explored, manifold_n: int) -> None:
         posterior = explorer.posterior_view(explored.vae, X_all[digit], state.get("latent_draw_seed"))
     data = {**model_cache.explorer_data(explored.tokens, explored.names, (explored.ae, explored.vae)),
             "pinned": state.get("latent_z"), "manifold": manifold_n, "posterior": posterior}
+    if holes:  # the cached maps are shared: add to copies
+        data["maps"] = [{**m, "holes": model_cache.holes(token, tuple(m["range"]), model)}
+                        for m, token, model in zip(data["maps"], explored.tokens,
+                                                   (explored.ae, explored.vae), strict=True)]
     explorer.latent_explorer(data, key="latent_explorer", on_pin=_take_pin)
+    if holes:
+        shares = [m["holes"]["share"] for m in data["maps"]]
+        ae_report = model_cache.evaluation("ae", explored.tokens[0], explored.ae)
+        vae_report = model_cache.evaluation("vae", explored.tokens[1], explored.vae)
+        st.caption(f"Off the data: {shares[0]:.0%} of the {explored.names[0]} map and {shares[1]:.0%} "
+                   f"of the {explored.names[1]} map as drawn; measured over each model's training "
+                   f"codes, {ae_report['off_manifold']['data_grid']:.0%} and "
+                   f"{vae_report['off_manifold']['data_grid']:.0%}.")
+        ui.claim(claims.ae_gaps_decode_to_garbage(ae_report, vae_report))
 
     st.subheader("The reparameterization trick, visible")
     left, right = st.columns([1, 3])
@@ -78,4 +95,4 @@ def explore_latent_space(explored: explore.Explored, manifold_n: int) -> None:
         )
 
 
-explore_latent_space(explored, manifold_n if manifold else 0)
+explore_latent_space(explored, manifold_n if manifold else 0, holes)

@@ -358,3 +358,14 @@ def test_claims_page_lists_measured_verdicts_for_the_models_in_view():
     mine = "\n".join(m.value for m in own.markdown)
     assert "Measured on AE and Your VAE" in own.caption[0].value
     assert "Your VAE (this app's fast recipe) reaches 24.8" in mine and mine != text
+
+
+def test_latent_holes_toggle_shades_each_map_and_states_the_shares():
+    at = open_page(PAGES[1])
+    assert all("holes" not in m for m in component_data(at, "latent_explorer")["maps"])
+    at.toggle(key="latent_holes").set_value(True).run()
+    ae_map, vae_map = component_data(at, "latent_explorer")["maps"]
+    assert len(ae_map["holes"]["mask"]) == 40 and ae_map["holes"]["share"] > vae_map["holes"]["share"]
+    said = f"Off the data: {ae_map['holes']['share']:.0%} of the AE map and {vae_map['holes']['share']:.0%}"
+    assert any(c.value.startswith(said) for c in at.caption)
+    assert any("garbage" in m.value for m in at.markdown)

@@ -140,7 +140,9 @@ class LatentMap {
 
   setSpec(spec) {
     this.spec = { ...spec, decoder: unpackDecoder(spec.decoder) };
-    this.caption.textContent = spec.title;
+    this.caption.textContent = spec.holes
+      ? `${spec.title}: ${Math.round(100 * spec.holes.share)}% off the data`
+      : spec.title;
     this.canvas.setAttribute("aria-label", spec.title);
     this.tiles = null;
   }
@@ -231,6 +233,15 @@ class LatentMap {
         ctx.beginPath(); ctx.moveTo(x, PAD.t); ctx.lineTo(x, PAD.t + g.ph); ctx.stroke();
         ctx.beginPath(); ctx.moveTo(PAD.l, y); ctx.lineTo(PAD.l + g.pw, y); ctx.stroke();
       }
+    }
+    // Where this map decodes off the data: cells shaded red (a toggle on the page).
+    const holes = this.spec.holes;
+    if (holes) {
+      const n = holes.mask.length;
+      ctx.fillStyle = "rgba(214,39,40,0.22)";
+      holes.mask.forEach((row, r) => row.forEach((off, c) => {
+        if (off) ctx.fillRect(PAD.l + (c / n) * g.pw, PAD.t + (r / n) * g.ph, g.pw / n + 0.5, g.ph / n + 0.5);
+      }));
     }
     // Axes and ticks.
     ctx.strokeStyle = "#c8c8c8";
