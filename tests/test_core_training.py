@@ -2,9 +2,12 @@
 
 import numpy as np
 import pytest
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from vae_core import VAE, TrainingDivergedError, make_model, pca_reconstruction_mse
+from vae_core.layers import Dense
 from vae_core.optimizers import SGD, Adam, make_optimizer
+from vae_core.threads import BLAS_THREADS
 from vae_core.training import HISTORY_KEYS
 
 
@@ -57,6 +60,29 @@ def test_latent_snapshots_track_training(fast_vae, digits):
     assert snapshots.shape == (len(epochs), digits.X_test.shape[0], 2)
     np.testing.assert_array_equal(snapshots[-1], fast_vae.encode(digits.X_test))
     assert not np.allclose(snapshots[0], snapshots[-1])
+
+
+def test_training_and_inference_run_blas_on_the_same_threads(digits, monkeypatch):
+    # Whatever the pool's size before (two threads here, as on any multi-core machine), every
+    # matrix product of the engine runs on BLAS_THREADS, in fit and after it.
+    blas = ThreadpoolController().select(user_api="blas")
+    seen, phase = {}, ["fit"]
+    real_forward = Dense.forward
+
+    def forward(layer, x):
+        seen.setdefault(phase[0], set()).update(info["num_threads"] for info in blas.info())
+        return real_forward(layer, x)
+
+    monkeypatch.setattr(Dense, "forward", forward)
+    with threadpool_limits(limits=2, user_api="blas"):
+        model = make_model("vae", epochs=2, n_snapshots=2).fit(digits.X_train, digits.X_test)
+        phase[0] = "inference"
+        model.encode(digits.X_test)
+        model.decode(np.zeros((1, 2)))
+        model.evaluate(digits.X_test)
+        model.sample(3)
+        model.reconstruct(digits.X_test[:3])
+    assert seen == {"fit": {BLAS_THREADS}, "inference": {BLAS_THREADS}}
 
 
 def test_same_seed_and_config_give_bitwise_identical_weights_and_history(digits):

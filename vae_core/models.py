@@ -1,18 +1,20 @@
 """The autoencoder and the variational autoencoder, in the scikit-learn estimator style.
 
 ``__init__`` only stores hyperparameters; ``fit`` validates them, builds the network from
-``random_state``, trains it and returns ``self``. Learned state ends in ``_``.
+``random_state``, trains it and returns ``self``. Learned state ends in ``_``. Every public
+method that computes starts with :func:`~vae_core.threads.use_engine_threads`, so training and
+inference run BLAS on the same number of threads.
 """
 
 import inspect
 import numbers
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from .data import check_images, check_latent
 from .layers import Dense, ReLU, backward_all, forward_all, make_activation, pack_parameters, sigmoid
 from .losses import bce_with_logits, gaussian_kl, mse
+from .threads import use_engine_threads
 from .training import train
 
 # A fixed seed for the noise of held-out evaluation, so the reported VAE loss of a model is a
@@ -108,16 +110,14 @@ class _BaseAutoencoder:
             history of the last finite epoch.
         """
         self.validate_params()
+        use_engine_threads()
         X = self._as_dtype(check_images(X, self.input_dim, "X"))
         if X_val is not None:
             X_val = self._as_dtype(check_images(X_val, self.input_dim, "X_val"))
         rng = np.random.default_rng(self.random_state)
         self._build(rng)
         self.n_features_in_ = X.shape[1]
-        # These matrices are tiny: a second BLAS thread costs more in hand-offs than it saves,
-        # and on a busy machine it stalls the whole step waiting for a core.
-        with threadpool_limits(limits=1, user_api="blas"):
-            train(self, X, X_val, rng, callback)
+        train(self, X, X_val, rng, callback)
         return self
 
     def _build(self, rng):
@@ -157,6 +157,7 @@ class _BaseAutoencoder:
             Pixel values in [0, 1].
         """
         self._check_fitted()
+        use_engine_threads()
         Z = self._as_dtype(check_latent(Z, self.latent_dim))
         return self._pixels(forward_all(self.decoder_, Z))
 
@@ -246,6 +247,7 @@ class Autoencoder(_BaseAutoencoder):
     def encode(self, X):
         """Map images to latent codes: (n_samples, input_dim) -> (n_samples, latent_dim)."""
         self._check_fitted()
+        use_engine_threads()
         X = self._as_dtype(check_images(X, self.input_dim))
         return self.latent_layer_.forward(forward_all(self.encoder_, X))
 
@@ -265,6 +267,7 @@ class Autoencoder(_BaseAutoencoder):
         dict with ``loss``, ``recon``, ``kl`` (floats) and ``kl_per_dim`` (list of zeros).
         """
         self._check_fitted()
+        use_engine_threads()
         return self._score(self._as_dtype(check_images(X, self.input_dim)))
 
     def _score(self, X):
@@ -333,6 +336,7 @@ class VAE(_BaseAutoencoder):
     def encode_distribution(self, X):
         """Return the posterior ``(mu, log_var)``, each of shape (n_samples, latent_dim)."""
         self._check_fitted()
+        use_engine_threads()
         X = self._as_dtype(check_images(X, self.input_dim))
         h = forward_all(self.encoder_, X)
         return self.mu_head_.forward(h), self.log_var_head_.forward(h)
@@ -371,6 +375,7 @@ class VAE(_BaseAutoencoder):
         dict with ``loss`` (BCE + KL, nats per image), ``recon`` (BCE), ``kl`` and ``kl_per_dim``.
         """
         self._check_fitted()
+        use_engine_threads()
         return self._score(self._as_dtype(check_images(X, self.input_dim)))
 
     def _score(self, X):
