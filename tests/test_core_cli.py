@@ -6,9 +6,10 @@ import sys
 
 import pytest
 
-from vae_core import load_model
+from vae_core import MODELS, load_model
 from vae_core.bench import run_bench, time_to_reach
-from vae_core.cli import main
+from vae_core.cli import build_parser, main
+from vae_core.optimizers import OPTIMIZERS
 
 
 def _run(*args):
@@ -60,6 +61,16 @@ def test_bad_arguments_exit_2_with_a_message(args, message, capsys):
 def test_unknown_choice_is_rejected_by_argparse():
     result = _run("train", "--model", "gan")
     assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+def test_choices_come_from_the_engines_tables():
+    def choices(command, option):
+        subparsers = next(a for a in build_parser()._actions if a.dest == "command")
+        return next(a for a in subparsers.choices[command]._actions if option in a.option_strings).choices
+
+    assert choices("train", "--model") == sorted(MODELS)
+    assert choices("train", "--optimizer") == sorted(OPTIMIZERS)
+    assert choices("bench", "--model") == [*sorted(MODELS), "both"]
 
 
 def test_time_to_reach_reads_the_history():

@@ -6,7 +6,7 @@ from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from vae_core import VAE, TrainingDivergedError, make_model, pca_reconstruction_mse
 from vae_core.layers import Dense
-from vae_core.optimizers import SGD, Adam, make_optimizer
+from vae_core.optimizers import OPTIMIZERS, SGD, Adam, make_optimizer
 from vae_core.threads import BLAS_THREADS
 from vae_core.training import HISTORY_KEYS
 
@@ -160,6 +160,21 @@ def test_adam_steps_match_the_papers_algorithm():
         v = 0.999 * v + 0.001 * g**2
         expected = expected - 0.01 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
     np.testing.assert_allclose(params, expected, rtol=1e-12)
+
+
+def test_make_optimizer_builds_from_its_table(monkeypatch):
+    params, grads = np.zeros(3), np.zeros(3)
+    sgd = make_optimizer("sgd", params, grads, 0.1, momentum=0.5, clip_value=2.0)
+    assert (type(sgd), sgd.learning_rate, sgd.momentum, sgd.clip_value) == (SGD, 0.1, 0.5, 2.0)
+    adam = make_optimizer("adam", params, grads, 0.01, momentum=0.5)  # momentum is SGD's only
+    assert (type(adam), adam.learning_rate, adam.beta1) == (Adam, 0.01, 0.9)
+
+    class Plain(SGD):
+        def __init__(self, params, grads, learning_rate=0.01, clip_value=None):
+            super().__init__(params, grads, learning_rate, momentum=0.0, clip_value=clip_value)
+
+    monkeypatch.setitem(OPTIMIZERS, "plain", Plain)
+    assert type(make_optimizer("plain", params, grads, 0.1, momentum=0.9)) is Plain
 
 
 def test_unknown_optimizer_lists_the_valid_ones():

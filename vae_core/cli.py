@@ -8,6 +8,8 @@ import time
 from .bench import run_bench
 from .data import split_digits
 from .io import save_model
+from .models import MODELS
+from .optimizers import OPTIMIZERS
 from .recipes import RECIPES, make_model
 from .training import TrainingDivergedError
 
@@ -18,7 +20,7 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="train one model and report its losses")
-    train.add_argument("--model", choices=["ae", "vae"], default="vae")
+    train.add_argument("--model", choices=sorted(MODELS), default="vae")
     train.add_argument("--recipe", choices=sorted(RECIPES), default="fast")
     train.add_argument("--epochs", type=int)
     train.add_argument("--latent-dim", type=int)
@@ -27,14 +29,14 @@ def build_parser():
     train.add_argument("--beta", type=float, help="KL weight (VAE only)")
     train.add_argument("--kl-warmup", type=int, metavar="EPOCHS", help="epochs of linear KL warm-up (VAE only)")
     train.add_argument("--batch-size", type=int)
-    train.add_argument("--optimizer", choices=["adam", "sgd"])
+    train.add_argument("--optimizer", choices=sorted(OPTIMIZERS))
     train.add_argument("--lr", type=float, help="learning rate")
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--save", metavar="PATH", help="write the trained model to this .npz file")
     train.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
     bench = commands.add_parser("bench", help="blog recipe vs fast trainer, same data, one process")
-    bench.add_argument("--model", choices=["ae", "vae", "both"], default="both")
+    bench.add_argument("--model", choices=[*sorted(MODELS), "both"], default="both")
     bench.add_argument("--seed", type=int, default=0)
     bench.add_argument("--json", action="store_true")
     return parser
@@ -103,7 +105,7 @@ def command_train(args):
 
 
 def command_bench(args):
-    kinds = ("ae", "vae") if args.model == "both" else (args.model,)
+    kinds = sorted(MODELS) if args.model == "both" else [args.model]
     print("Training the blog recipe (per-sample SGD) and the fast trainer; the blog recipe takes minutes.",
           file=sys.stderr)
     report = run_bench(kinds, random_state=args.seed, progress=_print_progress)

@@ -7,23 +7,28 @@ inference run BLAS on the same number of threads.
 """
 
 import inspect
-import numbers
 
 import numpy as np
 
 from .data import check_images, check_latent
 from .layers import Dense, ReLU, backward_all, forward_all, make_activation, pack_parameters, sigmoid
 from .losses import bce_with_logits, gaussian_kl, mse
+from .optimizers import OPTIMIZERS
 from .threads import use_engine_threads
 from .training import train
+from .validation import check_choice, check_float, check_int
 
 # A fixed seed for the noise of held-out evaluation, so the reported VAE loss of a model is a
 # deterministic number rather than a fresh Monte-Carlo draw on every call.
 _EVALUATION_SEED = 20131220
 
+# Precisions of weights and arithmetic: float64 for gradient checks and the blog recipe, float32
+# for speed.
+DTYPES = ("float32", "float64")
+
 
 class _BaseAutoencoder:
-    _output_choices = ("sigmoid", "clip")
+    _output_choices = ("clip", "sigmoid")
 
     def __init__(self, input_dim=64, hidden_sizes=(32,), latent_dim=2, output="sigmoid", epochs=200,
                  batch_size=32, optimizer="adam", learning_rate=0.003, momentum=0.9, clip_value=None,
@@ -65,29 +70,26 @@ class _BaseAutoencoder:
 
     def validate_params(self):
         """Check every hyperparameter; raise ``ValueError`` saying what was expected."""
-        _check_int("input_dim", self.input_dim, 1)
-        _check_int("latent_dim", self.latent_dim, 1)
-        _check_int("epochs", self.epochs, 1)
-        _check_int("batch_size", self.batch_size, 1)
-        _check_int("n_snapshots", self.n_snapshots, 1)
+        check_int("input_dim", self.input_dim, 1)
+        check_int("latent_dim", self.latent_dim, 1)
+        check_int("epochs", self.epochs, 1)
+        check_int("batch_size", self.batch_size, 1)
+        check_int("n_snapshots", self.n_snapshots, 1)
         try:
             hidden = tuple(self.hidden_sizes)
         except TypeError:
             raise ValueError(f"hidden_sizes must be a sequence of positive ints, got {self.hidden_sizes!r}.") from None
         for size in hidden:
-            _check_int("every entry of hidden_sizes", size, 1)
-        if self.output not in self._output_choices:
-            raise ValueError(f"output must be one of {list(self._output_choices)}, got {self.output!r}.")
-        if self.optimizer not in ("adam", "sgd"):
-            raise ValueError(f"optimizer must be one of ['adam', 'sgd'], got {self.optimizer!r}.")
-        _check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
-        _check_float("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
+            check_int("every entry of hidden_sizes", size, 1)
+        check_choice("output", self.output, self._output_choices)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
+        check_float("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
         if self.clip_value is not None:
-            _check_float("clip_value", self.clip_value, low=0.0, low_open=True)
+            check_float("clip_value", self.clip_value, low=0.0, low_open=True)
         if self.random_state is not None:
-            _check_int("random_state", self.random_state, 0)
-        if self.dtype not in ("float32", "float64"):
-            raise ValueError(f"dtype must be one of ['float32', 'float64'], got {self.dtype!r}.")
+            check_int("random_state", self.random_state, 0)
+        check_choice("dtype", self.dtype, DTYPES)
 
     # ----------------------------------------------------------------- training
     def fit(self, X, X_val=None, callback=None):
@@ -174,8 +176,8 @@ class _BaseAutoencoder:
         Z : ndarray of shape (n_samples, latent_dim)
         """
         self._check_fitted()
-        _check_int("n_samples", n_samples, 1)
-        _check_float("temperature", temperature, low=0.0)
+        check_int("n_samples", n_samples, 1)
+        check_float("temperature", temperature, low=0.0)
         Z = temperature * np.random.default_rng(random_state).standard_normal((n_samples, self.latent_dim))
         return self.decode(Z), Z
 
@@ -319,8 +321,8 @@ class VAE(_BaseAutoencoder):
 
     def validate_params(self):
         super().validate_params()
-        _check_float("beta", self.beta, low=0.0)
-        _check_int("kl_warmup", self.kl_warmup, 0)
+        check_float("beta", self.beta, low=0.0)
+        check_int("kl_warmup", self.kl_warmup, 0)
 
     def beta_at(self, epoch):
         """The KL weight used in 1-based ``epoch``: a linear ramp from 0 over ``kl_warmup`` epochs."""
@@ -386,16 +388,3 @@ class VAE(_BaseAutoencoder):
 
 MODELS = {"ae": Autoencoder, "vae": VAE}
 
-
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
-
-
-def _check_float(name, value, low=None, high=None, low_open=False, high_open=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}.")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}.")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value!r}.")
