@@ -53,14 +53,3 @@ def test_blog_vae_collapses_where_the_fast_recipe_does_not(blog_vae, digits):
     assert blog_scores["kl"] < 0.5 * fast_scores["kl"]
     assert fast_scores["loss"] < blog_scores["loss"] - 1.5
 
-
-def test_blog_vae_can_diverge_and_then_keeps_the_last_sane_weights(digits):
-    # Seed 4 runs stable for 200 epochs, then its loss climbs from 27 nats towards 1e200 (and NaN).
-    model = make_model("vae", "blog", random_state=4)
-    with pytest.raises(TrainingDivergedError, match="diverged in epoch") as info:
-        model.fit(digits.X_train, digits.X_test)
-    kept_epochs = len(model.history_["epoch"])
-    assert 150 < kept_epochs < 300
-    assert f"weights of epoch {kept_epochs}" in str(info.value)
-    assert max(model.history_["train_loss"]) < 10 * min(model.history_["train_loss"])
-    assert model.evaluate(digits.X_test)["loss"] < 1000

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from threadpoolctl import ThreadpoolController, threadpool_limits
 
-from vae_core import VAE, TrainingDivergedError, make_model, pca_reconstruction_mse
+from vae_core import VAE, Autoencoder, TrainingDivergedError, make_model, pca_reconstruction_mse
 from vae_core.layers import Dense
 from vae_core.optimizers import OPTIMIZERS, SGD, Adam, make_optimizer
 from vae_core.threads import BLAS_THREADS
@@ -100,6 +100,7 @@ def test_kl_warmup_ramps_beta_linearly_from_zero(digits):
     model = make_model("vae", beta=2.0, kl_warmup=4, epochs=6).fit(digits.X_train, digits.X_test)
     assert model.history_["beta"] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.0]
     assert [VAE(beta=1.0, kl_warmup=0).beta_at(e) for e in (1, 50)] == [1.0, 1.0]
+    assert [Autoencoder().beta_at(e) for e in (1, 50)] == [0.0, 0.0]  # no KL term, no KL weight
 
 
 def test_beta_zero_lets_kl_grow_and_large_beta_collapses_it(digits):
@@ -117,17 +118,45 @@ def test_callback_reports_every_epoch(digits):
     assert all(np.isfinite(info["val_loss"]) for info in seen)
 
 
-def test_divergence_raises_a_clear_error_and_keeps_the_last_finite_weights(digits):
-    model = make_model("vae", optimizer="sgd", learning_rate=5.0, momentum=0.9, epochs=50, batch_size=16)
-    with pytest.raises(TrainingDivergedError, match="diverged in epoch") as info:
+@pytest.mark.parametrize(
+    ("recipe", "overrides"),
+    [
+        ("blog", {"learning_rate": 3.0}),  # 1000x the post's 0.003, per-sample SGD
+        ("fast", {"optimizer": "sgd", "learning_rate": 5.0, "batch_size": 16}),
+    ],
+    ids=["blog", "fast"],
+)
+def test_a_learning_rate_far_too_large_diverges_at_once_and_keeps_the_initial_weights(digits, recipe, overrides):
+    model = make_model("vae", recipe, epochs=50, **overrides)
+    with pytest.raises(TrainingDivergedError, match="diverged in epoch 1: the loss became NaN") as info:
         model.fit(digits.X_train, digits.X_test)
-    assert "learning rate" in str(info.value)
+    assert "weights of epoch 0" in str(info.value) and "learning rate" in str(info.value)
+    assert info.value.result.history is model.history_
+    assert model.history_["epoch"] == [] and model.history_["val_loss"] == []
+    np.testing.assert_array_equal(model.snapshot_epochs_, [0])
     assert np.all(np.isfinite(model.flat_params_))
-    completed = len(model.history_["epoch"])
-    assert completed < 50
-    assert all(np.isfinite(model.history_["train_loss"]))
-    if completed:
-        assert model.evaluate(digits.X_test)["loss"] == pytest.approx(model.history_["val_loss"][-1])
+    # The weights are the initial ones again: they encode exactly as the snapshot before training.
+    np.testing.assert_array_equal(model.encode(digits.X_test), model.latent_snapshots_[0])
+
+
+def test_an_exploding_objective_stops_training_and_keeps_the_last_sane_epoch(digits):
+    # Three sane epochs, then the output bias is knocked to +1000 (every pixel predicted white
+    # with certainty): epoch 4's loss stays finite but runs to thousands of nats, far past
+    # DIVERGENCE_FACTOR times the best epoch.
+    model = make_model("vae", epochs=10, n_snapshots=11)
+
+    def knock_off_course(info):
+        if info["epoch"] == 3:
+            model.layers_["dec2"].params["b"][:] = 1000.0
+
+    with pytest.raises(TrainingDivergedError, match="diverged in epoch 4: the training objective exploded") as info:
+        model.fit(digits.X_train, digits.X_test, callback=knock_off_course)
+    assert "weights of epoch 3" in str(info.value)
+    assert model.history_["epoch"] == [1, 2, 3]
+    np.testing.assert_array_equal(model.snapshot_epochs_, [0, 1, 2, 3])
+    # Back to the weights of epoch 3 (before the knock): its snapshot and its held-out score.
+    np.testing.assert_array_equal(model.encode(digits.X_test), model.latent_snapshots_[-1])
+    assert model.evaluate(digits.X_test)["loss"] == model.history_["val_loss"][-1]
 
 
 def test_training_without_held_out_data(digits):

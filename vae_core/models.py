@@ -15,7 +15,7 @@ from .layers import Dense, ReLU, backward_all, forward_all, make_activation, pac
 from .losses import bce_with_logits, gaussian_kl, mse
 from .optimizers import OPTIMIZERS
 from .threads import use_engine_threads
-from .training import train
+from .training import TrainingDivergedError, train
 from .validation import check_choice, check_float, check_int
 
 # A fixed seed for the noise of held-out evaluation, so the reported VAE loss of a model is a
@@ -108,8 +108,9 @@ class _BaseAutoencoder:
         Raises
         ------
         TrainingDivergedError
-            If a loss or a weight becomes non-finite. The model then holds the weights and the
-            history of the last finite epoch.
+            If a loss or a weight becomes non-finite, or the training objective climbs past
+            ``DIVERGENCE_FACTOR`` times its best epoch. The model then holds the weights, the
+            history and the snapshots of the last sane epoch.
         """
         self.validate_params()
         use_engine_threads()
@@ -119,8 +120,19 @@ class _BaseAutoencoder:
         rng = np.random.default_rng(self.random_state)
         self._build(rng)
         self.n_features_in_ = X.shape[1]
-        train(self, X, X_val, rng, callback)
+        try:
+            result = train(self, X, X_val, rng, callback)
+        except TrainingDivergedError as exc:
+            self._store_training(exc.result)
+            raise
+        self._store_training(result)
         return self
+
+    def _store_training(self, result):
+        self.history_ = result.history
+        self.snapshot_epochs_ = result.snapshot_epochs
+        self.latent_snapshots_ = result.latent_snapshots
+        self.seconds_ = result.seconds
 
     def _build(self, rng):
         sizes = [int(h) for h in self.hidden_sizes]
@@ -242,6 +254,10 @@ class Autoencoder(_BaseAutoencoder):
 
     kind = "ae"
 
+    def beta_at(self, epoch):
+        """The KL weight in ``epoch``: always 0, since an autoencoder has no KL term."""
+        return 0.0
+
     def _build_latent_heads(self, width, named, rng):
         self.latent_layer_ = Dense(width, self.latent_dim, rng, input_grad=bool(self.hidden_sizes))
         named[f"enc{len(self.hidden_sizes) + 1}"] = self.latent_layer_
@@ -259,7 +275,7 @@ class Autoencoder(_BaseAutoencoder):
         recon, d_x_hat = mse(x_hat, x)
         d_z = backward_all(self.decoder_, self.output_layer_.backward(d_x_hat))
         backward_all(self.encoder_, self.latent_layer_.backward(d_z))
-        return recon, 0.0, None
+        return recon, 0.0, np.zeros(self.latent_dim)
 
     def evaluate(self, X):
         """Score images: ``loss`` = ``recon`` = mean squared error per pixel; ``kl`` is 0.
