@@ -159,6 +159,20 @@ def test_an_exploding_objective_stops_training_and_keeps_the_last_sane_epoch(dig
     assert model.evaluate(digits.X_test)["loss"] == model.history_["val_loss"][-1]
 
 
+def test_held_out_data_is_scored_and_snapshotted_but_never_trained_on(digits):
+    # Two different sets of the same size, so swapping them cannot hide behind a shape.
+    X_train, X_val = digits.X_train[:700], digits.X_train[700:1400]
+    model = make_model("vae", epochs=5).fit(X_train, X_val)
+    scores = model.evaluate(X_val)
+    assert model.history_["val_loss"][-1] == scores["loss"]
+    assert model.history_["val_kl_per_dim"][-1] == scores["kl_per_dim"]
+    np.testing.assert_array_equal(model.latent_snapshots_[-1], model.encode(X_val))
+    # Another held-out set changes what is reported, not what is learned.
+    other = make_model("vae", epochs=5).fit(X_train, digits.X_test)
+    np.testing.assert_array_equal(other.flat_params_, model.flat_params_)
+    assert other.history_["train_loss"] == model.history_["train_loss"]
+
+
 def test_training_without_held_out_data(digits):
     model = make_model("ae", epochs=2).fit(digits.X_train[:200])
     assert model.history_["val_loss"] == []
