@@ -73,6 +73,16 @@ def test_choices_come_from_the_engines_tables():
     assert choices("bench", "--model") == [*sorted(MODELS), "both"]
 
 
+def test_save_into_a_missing_folder_is_refused_before_training(tmp_path):
+    target = tmp_path / "no" / "such" / "folder" / "m.npz"
+    result = _run("train", "--model", "ae", "--epochs", "3", "--save", str(target))
+    assert result.returncode == 2
+    assert "there is no folder" in result.stderr and str(target.parent) in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "epoch" not in result.stderr  # refused before training
+    assert not target.parent.exists()
+
+
 def test_time_to_reach_reads_the_history():
     history = {"train_loss": [5.0, 3.0, 2.0], "seconds": [0.1, 0.2, 0.3]}
     assert time_to_reach(history, 3.0) == 0.2

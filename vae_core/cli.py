@@ -4,6 +4,7 @@ import argparse
 import json
 import sys
 import time
+from pathlib import Path
 
 from .bench import run_bench
 from .data import split_digits
@@ -73,8 +74,17 @@ def _scores(model, X):
     return {"loss": scores["loss"], "recon": scores["recon"], "kl": scores["kl"]}
 
 
+def _check_save_path(path):
+    # Checked before training, so a typo costs a message, not a finished run and a traceback.
+    folder = Path(path).parent
+    if not folder.is_dir():
+        raise ValueError(f"--save {path}: there is no folder {str(folder)!r}; create it first.")
+
+
 def command_train(args):
     model = make_model(args.model, args.recipe, **_overrides(args))
+    if args.save:
+        _check_save_path(args.save)
     split = split_digits()
     start = time.perf_counter()
     status = "ok"
@@ -92,7 +102,10 @@ def command_train(args):
               "seconds": seconds, "status": status, "train": _scores(model, split.X_train),
               "test": _scores(model, split.X_test), "params": model.get_params()}
     if args.save:
-        save_model(model, args.save)
+        try:
+            save_model(model, args.save)
+        except OSError as exc:
+            raise ValueError(f"--save {args.save}: {exc.strerror or exc}.") from exc
         result["saved"] = args.save
     if args.json:
         print(json.dumps(result))
