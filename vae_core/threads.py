@@ -45,3 +45,9 @@ def use_engine_threads():
     for library in _blas_libraries():
         if library.get_num_threads() != BLAS_THREADS:
             library.set_num_threads(BLAS_THREADS)
+
+
+def blas_info():
+    """Each BLAS library in the process: its name, version, kernel architecture and thread count."""
+    keys = ("internal_api", "version", "architecture", "num_threads")
+    return [{key: info.get(key) for key in keys} for info in (library.info() for library in _blas_libraries())]
