@@ -52,6 +52,7 @@ def test_shipped_file_holds_its_config(stem):
     assert specs.config_key(config) == specs.config_key(specs.shipped_configs()[stem])
 
 
+@pytest.mark.slow  # the rebuild trains all sixteen models again
 @pytest.mark.parametrize("stem", sorted(specs.shipped_configs()))
 def test_a_fresh_build_lands_near_the_shipped_file(stem, rebuilt):
     shipped = load_model(specs.asset_path(stem))
