@@ -28,7 +28,7 @@ DTYPES = ("float32", "float64")
 
 
 class _BaseAutoencoder:
-    _output_choices = ("clip", "sigmoid")
+    _output_choices = ("sigmoid", "clip")
 
     def __init__(self, input_dim=64, hidden_sizes=(32,), latent_dim=2, output="sigmoid", epochs=200,
                  batch_size=32, optimizer="adam", learning_rate=0.003, momentum=0.9, clip_value=None,
@@ -403,4 +403,3 @@ class VAE(_BaseAutoencoder):
 
 
 MODELS = {"ae": Autoencoder, "vae": VAE}
-

@@ -4,26 +4,26 @@ Every public entry point of a model (``fit``, ``encode``, ``encode_distribution`
 ``evaluate``, and through them ``sample`` and ``reconstruct``) calls :func:`use_engine_threads`
 first, which sets the process's BLAS thread pools to ``BLAS_THREADS`` and leaves them there.
 
-==========================  ==============================================================
-choice                      why
-==========================  ==============================================================
-one thread                  The matrices are tiny (128 x 64 times 64 x 32 at most): a second
-                            thread costs more in hand-offs than it saves, and on a busy
-                            machine it stalls every step waiting for a core.
-the same for training and   OpenBLAS may split a product between threads with kernels that
-inference                   round differently, so a model trained on one thread but used on
-                            two encodes the same images differently in and out of ``fit``.
-set, never restored         The pool is process-wide. Limiting it around each call and
-                            restoring it afterwards lets concurrent callers (the dashboard's
-                            sessions run in threads) undo each other's limit mid-call, and
-                            ``with threadpool_limits(...)`` costs about 5 ms per call, 200
-                            times a one-point ``decode``.
-checked on every call       Reading the thread count costs about a microsecond, so the policy
-                            holds even if other code changed the pool since the last call.
-==========================  ==============================================================
+========================  ==================================================================
+choice                    why
+========================  ==================================================================
+one thread                The matrices are tiny (128 x 64 times 64 x 32 at most): a second
+                          thread costs more in hand-offs than it saves, and on a busy machine
+                          it stalls every step waiting for a core.
+same in and out of fit    OpenBLAS may split a product between threads with kernels that round
+                          differently: a model trained on one thread but used on two encoded
+                          the same images differently in and out of ``fit``.
+set, never restored       The pool is process-wide. Limiting it around each call and restoring
+                          it afterwards lets concurrent callers (the dashboard's sessions run
+                          in threads) undo each other's limit mid-call; and ``with
+                          threadpool_limits(...)`` costs about 5 ms a call, the time of over a
+                          hundred one-point ``decode`` calls.
+checked on every call     Reading the thread count costs about 2 µs, so the policy holds even
+                          if other code resized the pool since the last call.
+========================  ==================================================================
 
-A program that embeds the engine and wants multithreaded BLAS for its own large matrices should
-do that work in a ``threadpoolctl.threadpool_limits`` block of its own.
+A program that embeds the engine and wants multithreaded BLAS for large matrices of its own
+should do that work inside a ``threadpoolctl.threadpool_limits`` block.
 """
 
 import functools
@@ -41,7 +41,7 @@ def _blas_libraries():
 
 
 def use_engine_threads():
-    """Make every BLAS library in the process run on ``BLAS_THREADS`` threads (about 1 µs when set)."""
+    """Make every BLAS library in the process run on ``BLAS_THREADS`` threads (about 2 µs when they do)."""
     for library in _blas_libraries():
         if library.get_num_threads() != BLAS_THREADS:
             library.set_num_threads(BLAS_THREADS)
