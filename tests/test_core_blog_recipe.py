@@ -49,7 +49,10 @@ def test_blog_vae_collapses_where_the_fast_recipe_does_not(blog_vae, digits):
     # The post prints 24.8 at epoch 250; its own recipe stalls well above that...
     assert history["train_loss"][-1] > 26.0
     # ...because (part of) the latent code collapses onto the prior: a dimension carries ~no KL.
+    # How much collapses depends on the seed and even on the CPU's BLAS kernels: seed 0 loses both
+    # dimensions under OpenBLAS's Haswell kernels (0.03 nats left) but keeps one under its Prescott
+    # and Sandybridge kernels (1.39 nats), so one collapsed dimension is what the test asks for.
     assert min(blog_scores["kl_per_dim"]) < 0.1
-    assert blog_scores["kl"] < 0.5 * fast_scores["kl"]
+    assert blog_scores["kl"] < fast_scores["kl"]
     assert fast_scores["loss"] < blog_scores["loss"] - 1.5
 
