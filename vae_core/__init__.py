@@ -5,11 +5,12 @@ from .io import FORMAT_VERSION, ModelFileError, load_model, model_to_bytes, save
 from .latent import gaussian_grid, grid_from_axes, lerp, slerp
 from .metrics import knn_latent_accuracy, pca_reconstruction_mse
 from .models import MODELS, VAE, Autoencoder
+from .optimizers import OPTIMIZERS
 from .recipes import RECIPES, make_model
 from .training import TrainingDivergedError
 
 __all__ = [
-    "FORMAT_VERSION", "MODELS", "RECIPES", "VAE", "Autoencoder", "DigitSplit", "ModelFileError",
+    "FORMAT_VERSION", "MODELS", "OPTIMIZERS", "RECIPES", "VAE", "Autoencoder", "DigitSplit", "ModelFileError",
     "TrainingDivergedError", "check_images", "gaussian_grid", "grid_from_axes", "knn_latent_accuracy",
     "lerp", "load_digits_unit", "load_model", "make_model", "model_to_bytes", "pca_reconstruction_mse",
     "save_model", "slerp", "split_digits",
