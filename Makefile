@@ -1,11 +1,16 @@
-# One command to run the dashboard, one to run every check. Both build .venv from the pinned
-# requirements first, so they work on a fresh clone.
+# One command to run the dashboard, one to run every check (what CI runs), one for quick feedback.
+# All build .venv from the pinned requirements first, so they work on a fresh clone.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8501
 
-.PHONY: run test lint assets bench clean
+# OpenBLAS kernels `make portability` runs the suite under: two that any x86-64 machine with AVX
+# can run, and this kind of machine's own. Don't add one the CPU lacks (SkylakeX needs AVX-512).
+# threadpoolctl reports Prescott as "Katmai": OpenBLAS serves both names from one kernel table.
+CORETYPES ?= Prescott Sandybridge Haswell
+
+.PHONY: run test check portability lint assets bench clean
 
 $(BIN)/.runtime-installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +29,28 @@ test: $(BIN)/.dev-installed
 	./scripts/ensure_chromium.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# ruff, then the unit and app tests: no browser, nothing marked slow.
+check: $(BIN)/.dev-installed
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest -m "not e2e and not slow"
+
+# The whole non-browser suite (slow tests included: the blog recipe and the asset rebuild are
+# what kernels change most) once per OpenBLAS kernel, as if on other CPUs. OPENBLAS_CORETYPE is
+# set for each command only. Prints the kernel threadpoolctl sees and the pass count of each run;
+# fails if any run fails. Not part of `make test` or CI: it takes three full runs.
+portability: $(BIN)/.dev-installed
+	@logs=$$(mktemp -d); failed=""; \
+	for core in $(CORETYPES); do \
+		kernel=$$(OPENBLAS_CORETYPE=$$core $(BIN)/python -c "import numpy, threadpoolctl; \
+			print(*[lib.get('architecture') for lib in threadpoolctl.threadpool_info() if lib['user_api'] == 'blas'])"); \
+		echo "== OPENBLAS_CORETYPE=$$core (threadpoolctl reports: $$kernel)"; \
+		OPENBLAS_CORETYPE=$$core $(BIN)/python -m pytest -q -m "not e2e" -p no:cacheprovider \
+			> $$logs/$$core.log 2>&1 || failed="$$failed $$core"; \
+		grep -E "^(FAILED|ERROR) " $$logs/$$core.log; tail -n 1 $$logs/$$core.log; \
+	done; \
+	if [ -n "$$failed" ]; then echo "portability: failed under$$failed (logs in $$logs)"; exit 1; fi; \
+	rm -rf $$logs; echo "portability: passed under $(CORETYPES)"
 
 lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .

@@ -197,11 +197,12 @@ def _history_series(history: dict, key: str) -> list:
     return [np.nan if v is None else v for v in history.get(key, [])]
 
 
-def loss_curves_figure(history: dict, kind: str) -> go.Figure:
+def loss_curves_figure(history: dict, kind: str, floor: float | None = None) -> go.Figure:
     """Total, reconstruction and KL per epoch, train solid and held-out dashed.
 
     One title for the figure and the three quantities as y-axis titles: subplot titles would be
-    drawn in a lighter style than every other chart's title.
+    drawn in a lighter style than every other chart's title. ``floor`` (a VAE's BCE floor: the
+    data's own entropy) is drawn on the reconstruction panel.
     """
     epochs = history["epoch"]
     if kind == "ae":
@@ -226,6 +227,10 @@ def loss_curves_figure(history: dict, kind: str) -> go.Figure:
             ), row=1, col=col)
         fig.update_xaxes(title="epoch", row=1, col=col)
         fig.update_yaxes(title=axis_title, row=1, col=col)
+    if floor is not None and kind == "vae":
+        fig.add_hline(y=floor, line={"dash": "dot", "color": "#2ca02c"}, row=1, col=2,
+                      annotation_text=f"floor {floor:.2f}: the digits' own entropy",
+                      annotation_position="top right", annotation_font={"size": 10, "color": "#2ca02c"})
     fig.update_layout(title=title, height=340, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       legend={"orientation": "h", "y": -0.25})
     return fig

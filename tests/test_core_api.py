@@ -124,7 +124,9 @@ def test_sampling_is_seeded_and_temperature_scales_the_codes(small_vae):
     _, Z_hot = small_vae.sample(16, temperature=2.0, random_state=3)
     np.testing.assert_allclose(Z_hot, 4 * Z)
     cold, _ = small_vae.sample(4, temperature=0.0, random_state=3)
-    np.testing.assert_allclose(cold, np.repeat(small_vae.decode(np.zeros((1, 2))), 4, axis=0))
+    # A batch of four and a batch of one may take different BLAS kernels, which round float32
+    # differently in the last bits: equal up to a few units in the last place, not bit for bit.
+    np.testing.assert_allclose(cold, np.repeat(small_vae.decode(np.zeros((1, 2))), 4, axis=0), rtol=0, atol=1e-6)
     with pytest.raises(ValueError, match="temperature"):
         small_vae.sample(4, temperature=-1.0)
 

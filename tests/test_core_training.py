@@ -2,9 +2,12 @@
 
 import numpy as np
 import pytest
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
-from vae_core import VAE, TrainingDivergedError, make_model, pca_reconstruction_mse
-from vae_core.optimizers import SGD, Adam, make_optimizer
+from vae_core import VAE, Autoencoder, TrainingDivergedError, make_model, pca_reconstruction_mse
+from vae_core.layers import Dense
+from vae_core.optimizers import OPTIMIZERS, SGD, Adam, make_optimizer
+from vae_core.threads import BLAS_THREADS
 from vae_core.training import HISTORY_KEYS
 
 
@@ -59,6 +62,29 @@ def test_latent_snapshots_track_training(fast_vae, digits):
     assert not np.allclose(snapshots[0], snapshots[-1])
 
 
+def test_training_and_inference_run_blas_on_the_same_threads(digits, monkeypatch):
+    # Whatever the pool's size before (two threads here, as on any multi-core machine), every
+    # matrix product of the engine runs on BLAS_THREADS, in fit and after it.
+    blas = ThreadpoolController().select(user_api="blas")
+    seen, phase = {}, ["fit"]
+    real_forward = Dense.forward
+
+    def forward(layer, x):
+        seen.setdefault(phase[0], set()).update(info["num_threads"] for info in blas.info())
+        return real_forward(layer, x)
+
+    monkeypatch.setattr(Dense, "forward", forward)
+    with threadpool_limits(limits=2, user_api="blas"):
+        model = make_model("vae", epochs=2, n_snapshots=2).fit(digits.X_train, digits.X_test)
+        phase[0] = "inference"
+        model.encode(digits.X_test)
+        model.decode(np.zeros((1, 2)))
+        model.evaluate(digits.X_test)
+        model.sample(3)
+        model.reconstruct(digits.X_test[:3])
+    assert seen == {"fit": {BLAS_THREADS}, "inference": {BLAS_THREADS}}
+
+
 def test_same_seed_and_config_give_bitwise_identical_weights_and_history(digits):
     runs = [make_model("vae", epochs=15, random_state=4).fit(digits.X_train, digits.X_test) for _ in range(2)]
     np.testing.assert_array_equal(runs[0].flat_params_, runs[1].flat_params_)
@@ -74,6 +100,7 @@ def test_kl_warmup_ramps_beta_linearly_from_zero(digits):
     model = make_model("vae", beta=2.0, kl_warmup=4, epochs=6).fit(digits.X_train, digits.X_test)
     assert model.history_["beta"] == [0.0, 0.5, 1.0, 1.5, 2.0, 2.0]
     assert [VAE(beta=1.0, kl_warmup=0).beta_at(e) for e in (1, 50)] == [1.0, 1.0]
+    assert [Autoencoder().beta_at(e) for e in (1, 50)] == [0.0, 0.0]  # no KL term, no KL weight
 
 
 def test_beta_zero_lets_kl_grow_and_large_beta_collapses_it(digits):
@@ -91,17 +118,59 @@ def test_callback_reports_every_epoch(digits):
     assert all(np.isfinite(info["val_loss"]) for info in seen)
 
 
-def test_divergence_raises_a_clear_error_and_keeps_the_last_finite_weights(digits):
-    model = make_model("vae", optimizer="sgd", learning_rate=5.0, momentum=0.9, epochs=50, batch_size=16)
-    with pytest.raises(TrainingDivergedError, match="diverged in epoch") as info:
+@pytest.mark.parametrize(
+    ("recipe", "overrides"),
+    [
+        ("blog", {"learning_rate": 3.0}),  # 1000x the post's 0.003, per-sample SGD
+        ("fast", {"optimizer": "sgd", "learning_rate": 5.0, "batch_size": 16}),
+    ],
+    ids=["blog", "fast"],
+)
+def test_a_learning_rate_far_too_large_diverges_at_once_and_keeps_the_initial_weights(digits, recipe, overrides):
+    model = make_model("vae", recipe, epochs=50, **overrides)
+    with pytest.raises(TrainingDivergedError, match="diverged in epoch 1: the loss became NaN") as info:
         model.fit(digits.X_train, digits.X_test)
-    assert "learning rate" in str(info.value)
+    assert "weights of epoch 0" in str(info.value) and "learning rate" in str(info.value)
+    assert info.value.result.history is model.history_
+    assert model.history_["epoch"] == [] and model.history_["val_loss"] == []
+    np.testing.assert_array_equal(model.snapshot_epochs_, [0])
     assert np.all(np.isfinite(model.flat_params_))
-    completed = len(model.history_["epoch"])
-    assert completed < 50
-    assert all(np.isfinite(model.history_["train_loss"]))
-    if completed:
-        assert model.evaluate(digits.X_test)["loss"] == pytest.approx(model.history_["val_loss"][-1])
+    # The weights are the initial ones again: they encode exactly as the snapshot before training.
+    np.testing.assert_array_equal(model.encode(digits.X_test), model.latent_snapshots_[0])
+
+
+def test_an_exploding_objective_stops_training_and_keeps_the_last_sane_epoch(digits):
+    # Three sane epochs, then the output bias is knocked to +1000 (every pixel predicted white
+    # with certainty): epoch 4's loss stays finite but runs to thousands of nats, far past
+    # DIVERGENCE_FACTOR times the best epoch.
+    model = make_model("vae", epochs=10, n_snapshots=11)
+
+    def knock_off_course(info):
+        if info["epoch"] == 3:
+            model.layers_["dec2"].params["b"][:] = 1000.0
+
+    with pytest.raises(TrainingDivergedError, match="diverged in epoch 4: the training objective exploded") as info:
+        model.fit(digits.X_train, digits.X_test, callback=knock_off_course)
+    assert "weights of epoch 3" in str(info.value)
+    assert model.history_["epoch"] == [1, 2, 3]
+    np.testing.assert_array_equal(model.snapshot_epochs_, [0, 1, 2, 3])
+    # Back to the weights of epoch 3 (before the knock): its snapshot and its held-out score.
+    np.testing.assert_array_equal(model.encode(digits.X_test), model.latent_snapshots_[-1])
+    assert model.evaluate(digits.X_test)["loss"] == model.history_["val_loss"][-1]
+
+
+def test_held_out_data_is_scored_and_snapshotted_but_never_trained_on(digits):
+    # Two different sets of the same size, so swapping them cannot hide behind a shape.
+    X_train, X_val = digits.X_train[:700], digits.X_train[700:1400]
+    model = make_model("vae", epochs=5).fit(X_train, X_val)
+    scores = model.evaluate(X_val)
+    assert model.history_["val_loss"][-1] == scores["loss"]
+    assert model.history_["val_kl_per_dim"][-1] == scores["kl_per_dim"]
+    np.testing.assert_array_equal(model.latent_snapshots_[-1], model.encode(X_val))
+    # Another held-out set changes what is reported, not what is learned.
+    other = make_model("vae", epochs=5).fit(X_train, digits.X_test)
+    np.testing.assert_array_equal(other.flat_params_, model.flat_params_)
+    assert other.history_["train_loss"] == model.history_["train_loss"]
 
 
 def test_training_without_held_out_data(digits):
@@ -134,6 +203,21 @@ def test_adam_steps_match_the_papers_algorithm():
         v = 0.999 * v + 0.001 * g**2
         expected = expected - 0.01 * (m / (1 - 0.9**t)) / (np.sqrt(v / (1 - 0.999**t)) + 1e-8)
     np.testing.assert_allclose(params, expected, rtol=1e-12)
+
+
+def test_make_optimizer_builds_from_its_table(monkeypatch):
+    params, grads = np.zeros(3), np.zeros(3)
+    sgd = make_optimizer("sgd", params, grads, 0.1, momentum=0.5, clip_value=2.0)
+    assert (type(sgd), sgd.learning_rate, sgd.momentum, sgd.clip_value) == (SGD, 0.1, 0.5, 2.0)
+    adam = make_optimizer("adam", params, grads, 0.01, momentum=0.5)  # momentum is SGD's only
+    assert (type(adam), adam.learning_rate, adam.beta1) == (Adam, 0.01, 0.9)
+
+    class Plain(SGD):
+        def __init__(self, params, grads, learning_rate=0.01, clip_value=None):
+            super().__init__(params, grads, learning_rate, momentum=0.0, clip_value=clip_value)
+
+    monkeypatch.setitem(OPTIMIZERS, "plain", Plain)
+    assert type(make_optimizer("plain", params, grads, 0.1, momentum=0.9)) is Plain
 
 
 def test_unknown_optimizer_lists_the_valid_ones():

@@ -3,6 +3,7 @@
 import numpy as np
 import plotly.graph_objects as go
 import pytest
+from sklearn.decomposition import PCA
 
 from latent_lab import figures
 
@@ -84,15 +85,21 @@ def test_beta_schedule_and_kl_per_dim():
     assert "held-out" in fig.layout.title.text
 
 
-def test_project_2d_keeps_2d_and_projects_higher_dims_consistently():
+def test_project_2d_keeps_2d_and_projects_higher_dims_on_the_last_snapshots_pca_axes():
     rng = np.random.default_rng(1)
     two = rng.normal(size=(3, 10, 2))
     np.testing.assert_array_equal(figures.project_2d(two), two)
-    high = rng.normal(size=(3, 10, 5))
+    one = rng.normal(size=(2, 4, 1))
+    np.testing.assert_array_equal(figures.project_2d(one), np.concatenate([one, np.zeros_like(one)], axis=-1))
+    # 5-D codes whose main directions are mixtures of every coordinate, not the first two.
+    high = (rng.normal(size=(3, 40, 5)) * [5.0, 3.0, 1.0, 0.5, 0.2]) @ rng.normal(size=(5, 5))
     out = figures.project_2d(high)
-    assert out.shape == (3, 10, 2)
+    assert out.shape == (3, 40, 2)
+    pca = PCA(n_components=2).fit(high[-1])
+    expected = np.stack([pca.transform(snapshot) for snapshot in high])  # (3, 40, 2)
+    signs = np.sign(np.sum(out[-1] * expected[-1], axis=0))  # a PCA axis is defined up to its sign
+    np.testing.assert_allclose(out, expected * signs, rtol=1e-9, atol=1e-9)
     np.testing.assert_array_equal(out, figures.project_2d(high.copy()))
-    assert figures.project_2d(rng.normal(size=(2, 4, 1))).shape == (2, 4, 2)
 
 
 def test_snapshot_and_animation_figures(codes):

@@ -20,16 +20,16 @@ from .latent import gaussian_grid, grid_from_axes, lerp, slerp
 from .likelihood import Quadrature, active_units, bce_floor, exact_nll, kl_per_dim, likelihood_bounds
 from .metrics import knn_latent_accuracy, pca_reconstruction_mse
 from .models import MODELS, VAE, Autoencoder
+from .optimizers import OPTIMIZERS
 from .recipes import RECIPES, make_model
 from .training import TrainingDivergedError
 
 __all__ = [
-    "FORMAT_VERSION", "MODELS", "RECIPES", "VAE", "Autoencoder", "DigitJudge", "DigitSplit", "LoadLimits",
-    "ModelFileError",
-    "Quadrature", "TrainingDivergedError", "active_units", "bce_floor", "check_images", "digit_judge", "evaluate_model",
-    "exact_nll", "frechet_distance", "gaussian_grid", "grid_from_axes", "judge_images", "kl_per_dim",
-    "knn_latent_accuracy", "latent_outlier_share", "lerp", "likelihood_bounds", "linear_ae_vs_pca", "load_digits_unit",
-    "load_model", "make_model", "model_to_bytes", "nearest_training_digit", "off_manifold_share",
-    "off_manifold_threshold", "pca_reconstruction_mse", "principal_angles", "save_model", "slerp", "split_digits",
-    "temperature_curve",
+    "FORMAT_VERSION", "MODELS", "OPTIMIZERS", "RECIPES", "VAE", "Autoencoder", "DigitJudge", "DigitSplit",
+    "LoadLimits", "ModelFileError", "Quadrature", "TrainingDivergedError", "active_units", "bce_floor",
+    "check_images", "digit_judge", "evaluate_model", "exact_nll", "frechet_distance", "gaussian_grid",
+    "grid_from_axes", "judge_images", "kl_per_dim", "knn_latent_accuracy", "latent_outlier_share", "lerp",
+    "likelihood_bounds", "linear_ae_vs_pca", "load_digits_unit", "load_model", "make_model", "model_to_bytes",
+    "nearest_training_digit", "off_manifold_share", "off_manifold_threshold", "pca_reconstruction_mse",
+    "principal_angles", "save_model", "slerp", "split_digits", "temperature_curve",
 ]

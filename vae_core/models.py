@@ -1,23 +1,30 @@
 """The autoencoder and the variational autoencoder, in the scikit-learn estimator style.
 
 ``__init__`` only stores hyperparameters; ``fit`` validates them, builds the network from
-``random_state``, trains it and returns ``self``. Learned state ends in ``_``.
+``random_state``, trains it and returns ``self``. Learned state ends in ``_``. Every public
+method that computes starts with :func:`~vae_core.threads.use_engine_threads`, so training and
+inference run BLAS on the same number of threads.
 """
 
 import inspect
-import numbers
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from .data import check_images, check_latent
 from .layers import Dense, ReLU, backward_all, forward_all, make_activation, pack_parameters, sigmoid
 from .losses import bce_with_logits, gaussian_kl, mse
-from .training import train
+from .optimizers import OPTIMIZERS
+from .threads import use_engine_threads
+from .training import TrainingDivergedError, train
+from .validation import check_choice, check_float, check_int
 
 # A fixed seed for the noise of held-out evaluation, so the reported VAE loss of a model is a
 # deterministic number rather than a fresh Monte-Carlo draw on every call.
 _EVALUATION_SEED = 20131220
+
+# Precisions of weights and arithmetic: float64 for gradient checks and the blog recipe, float32
+# for speed.
+DTYPES = ("float32", "float64")
 
 
 class _BaseAutoencoder:
@@ -63,29 +70,26 @@ class _BaseAutoencoder:
 
     def validate_params(self):
         """Check every hyperparameter; raise ``ValueError`` saying what was expected."""
-        _check_int("input_dim", self.input_dim, 1)
-        _check_int("latent_dim", self.latent_dim, 1)
-        _check_int("epochs", self.epochs, 1)
-        _check_int("batch_size", self.batch_size, 1)
-        _check_int("n_snapshots", self.n_snapshots, 1)
+        check_int("input_dim", self.input_dim, 1)
+        check_int("latent_dim", self.latent_dim, 1)
+        check_int("epochs", self.epochs, 1)
+        check_int("batch_size", self.batch_size, 1)
+        check_int("n_snapshots", self.n_snapshots, 1)
         try:
             hidden = tuple(self.hidden_sizes)
         except TypeError:
             raise ValueError(f"hidden_sizes must be a sequence of positive ints, got {self.hidden_sizes!r}.") from None
         for size in hidden:
-            _check_int("every entry of hidden_sizes", size, 1)
-        if self.output not in self._output_choices:
-            raise ValueError(f"output must be one of {list(self._output_choices)}, got {self.output!r}.")
-        if self.optimizer not in ("adam", "sgd"):
-            raise ValueError(f"optimizer must be one of ['adam', 'sgd'], got {self.optimizer!r}.")
-        _check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
-        _check_float("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
+            check_int("every entry of hidden_sizes", size, 1)
+        check_choice("output", self.output, self._output_choices)
+        check_choice("optimizer", self.optimizer, OPTIMIZERS)
+        check_float("learning_rate", self.learning_rate, low=0.0, low_open=True)
+        check_float("momentum", self.momentum, low=0.0, high=1.0, high_open=True)
         if self.clip_value is not None:
-            _check_float("clip_value", self.clip_value, low=0.0, low_open=True)
+            check_float("clip_value", self.clip_value, low=0.0, low_open=True)
         if self.random_state is not None:
-            _check_int("random_state", self.random_state, 0)
-        if self.dtype not in ("float32", "float64"):
-            raise ValueError(f"dtype must be one of ['float32', 'float64'], got {self.dtype!r}.")
+            check_int("random_state", self.random_state, 0)
+        check_choice("dtype", self.dtype, DTYPES)
 
     # ----------------------------------------------------------------- training
     def fit(self, X, X_val=None, callback=None):
@@ -104,21 +108,31 @@ class _BaseAutoencoder:
         Raises
         ------
         TrainingDivergedError
-            If a loss or a weight becomes non-finite. The model then holds the weights and the
-            history of the last finite epoch.
+            If a loss or a weight becomes non-finite, or the training objective climbs past
+            ``DIVERGENCE_FACTOR`` times its best epoch. The model then holds the weights, the
+            history and the snapshots of the last sane epoch.
         """
         self.validate_params()
+        use_engine_threads()
         X = self._as_dtype(check_images(X, self.input_dim, "X"))
         if X_val is not None:
             X_val = self._as_dtype(check_images(X_val, self.input_dim, "X_val"))
         rng = np.random.default_rng(self.random_state)
         self._build(rng)
         self.n_features_in_ = X.shape[1]
-        # These matrices are tiny: a second BLAS thread costs more in hand-offs than it saves,
-        # and on a busy machine it stalls the whole step waiting for a core.
-        with threadpool_limits(limits=1, user_api="blas"):
-            train(self, X, X_val, rng, callback)
+        try:
+            result = train(self, X, X_val, rng, callback)
+        except TrainingDivergedError as exc:
+            self._store_training(exc.result)
+            raise
+        self._store_training(result)
         return self
+
+    def _store_training(self, result):
+        self.history_ = result.history
+        self.snapshot_epochs_ = result.snapshot_epochs
+        self.latent_snapshots_ = result.latent_snapshots
+        self.seconds_ = result.seconds
 
     def _build(self, rng):
         sizes = [int(h) for h in self.hidden_sizes]
@@ -157,6 +171,7 @@ class _BaseAutoencoder:
             Pixel values in [0, 1].
         """
         self._check_fitted()
+        use_engine_threads()
         Z = self._as_dtype(check_latent(Z, self.latent_dim))
         return self._pixels(forward_all(self.decoder_, Z))
 
@@ -173,8 +188,8 @@ class _BaseAutoencoder:
         Z : ndarray of shape (n_samples, latent_dim)
         """
         self._check_fitted()
-        _check_int("n_samples", n_samples, 1)
-        _check_float("temperature", temperature, low=0.0)
+        check_int("n_samples", n_samples, 1)
+        check_float("temperature", temperature, low=0.0)
         Z = temperature * np.random.default_rng(random_state).standard_normal((n_samples, self.latent_dim))
         return self.decode(Z), Z
 
@@ -239,6 +254,10 @@ class Autoencoder(_BaseAutoencoder):
 
     kind = "ae"
 
+    def beta_at(self, epoch):
+        """The KL weight in ``epoch``: always 0, since an autoencoder has no KL term."""
+        return 0.0
+
     def _build_latent_heads(self, width, named, rng):
         self.latent_layer_ = Dense(width, self.latent_dim, rng, input_grad=bool(self.hidden_sizes))
         named[f"enc{len(self.hidden_sizes) + 1}"] = self.latent_layer_
@@ -246,6 +265,7 @@ class Autoencoder(_BaseAutoencoder):
     def encode(self, X):
         """Map images to latent codes: (n_samples, input_dim) -> (n_samples, latent_dim)."""
         self._check_fitted()
+        use_engine_threads()
         X = self._as_dtype(check_images(X, self.input_dim))
         return self.latent_layer_.forward(forward_all(self.encoder_, X))
 
@@ -255,7 +275,7 @@ class Autoencoder(_BaseAutoencoder):
         recon, d_x_hat = mse(x_hat, x)
         d_z = backward_all(self.decoder_, self.output_layer_.backward(d_x_hat))
         backward_all(self.encoder_, self.latent_layer_.backward(d_z))
-        return recon, 0.0, None
+        return recon, 0.0, np.zeros(self.latent_dim)
 
     def evaluate(self, X):
         """Score images: ``loss`` = ``recon`` = mean squared error per pixel; ``kl`` is 0.
@@ -265,6 +285,7 @@ class Autoencoder(_BaseAutoencoder):
         dict with ``loss``, ``recon``, ``kl`` (floats) and ``kl_per_dim`` (list of zeros).
         """
         self._check_fitted()
+        use_engine_threads()
         return self._score(self._as_dtype(check_images(X, self.input_dim)))
 
     def _score(self, X):
@@ -316,8 +337,8 @@ class VAE(_BaseAutoencoder):
 
     def validate_params(self):
         super().validate_params()
-        _check_float("beta", self.beta, low=0.0)
-        _check_int("kl_warmup", self.kl_warmup, 0)
+        check_float("beta", self.beta, low=0.0)
+        check_int("kl_warmup", self.kl_warmup, 0)
 
     def beta_at(self, epoch):
         """The KL weight used in 1-based ``epoch``: a linear ramp from 0 over ``kl_warmup`` epochs."""
@@ -333,6 +354,7 @@ class VAE(_BaseAutoencoder):
     def encode_distribution(self, X):
         """Return the posterior ``(mu, log_var)``, each of shape (n_samples, latent_dim)."""
         self._check_fitted()
+        use_engine_threads()
         X = self._as_dtype(check_images(X, self.input_dim))
         h = forward_all(self.encoder_, X)
         return self.mu_head_.forward(h), self.log_var_head_.forward(h)
@@ -371,6 +393,7 @@ class VAE(_BaseAutoencoder):
         dict with ``loss`` (BCE + KL, nats per image), ``recon`` (BCE), ``kl`` and ``kl_per_dim``.
         """
         self._check_fitted()
+        use_engine_threads()
         return self._score(self._as_dtype(check_images(X, self.input_dim)))
 
     def _score(self, X):
@@ -380,17 +403,3 @@ class VAE(_BaseAutoencoder):
 
 
 MODELS = {"ae": Autoencoder, "vae": VAE}
-
-
-def _check_int(name, value, low):
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}.")
-
-
-def _check_float(name, value, low=None, high=None, low_open=False, high_open=False):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
-        raise ValueError(f"{name} must be a finite number, got {value!r}.")
-    if low is not None and (value < low or (low_open and value == low)):
-        raise ValueError(f"{name} must be {'>' if low_open else '>='} {low}, got {value!r}.")
-    if high is not None and (value > high or (high_open and value == high)):
-        raise ValueError(f"{name} must be {'<' if high_open else '<='} {high}, got {value!r}.")

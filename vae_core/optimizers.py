@@ -1,6 +1,10 @@
 """Optimizers that own their state and update a flat parameter buffer in place."""
 
+import inspect
+
 import numpy as np
+
+from .validation import check_choice
 
 
 class SGD:
@@ -77,9 +81,11 @@ OPTIMIZERS = {"sgd": SGD, "adam": Adam}
 
 
 def make_optimizer(name, params, grads, learning_rate, momentum=0.9, clip_value=None):
-    """Build an optimizer by name; an unknown name raises ``ValueError`` listing the valid ones."""
-    if name == "sgd":
-        return SGD(params, grads, learning_rate=learning_rate, momentum=momentum, clip_value=clip_value)
-    if name == "adam":
-        return Adam(params, grads, learning_rate=learning_rate, clip_value=clip_value)
-    raise ValueError(f"Unknown optimizer {name!r}; choose one of {sorted(OPTIMIZERS)}.")
+    """Build the optimizer ``OPTIMIZERS[name]``; an unknown name raises ``ValueError`` listing the valid ones.
+
+    Each optimizer gets the settings its constructor takes: ``momentum`` only applies to SGD.
+    """
+    optimizer_class = OPTIMIZERS[check_choice("optimizer", name, OPTIMIZERS)]
+    settings = {"learning_rate": learning_rate, "momentum": momentum, "clip_value": clip_value}
+    accepted = inspect.signature(optimizer_class).parameters
+    return optimizer_class(params, grads, **{key: value for key, value in settings.items() if key in accepted})

@@ -1,6 +1,7 @@
 """Named training recipes: the blog's per-sample loop, and the fast vectorized default."""
 
 from .models import MODELS
+from .validation import check_choice
 
 RECIPES = {
     # The blog post's code, setting for setting: per-sample SGD with momentum 0.9, He-normal
@@ -36,12 +37,8 @@ def make_model(kind, recipe="fast", **overrides):
     -------
     Autoencoder or VAE
     """
-    if kind not in MODELS:
-        raise ValueError(f"Unknown model kind {kind!r}; choose one of {sorted(MODELS)}.")
-    if recipe not in RECIPES:
-        raise ValueError(f"Unknown recipe {recipe!r}; choose one of {sorted(RECIPES)}.")
-    settings = {**RECIPES[recipe][kind], **overrides}
-    model_class = MODELS[kind]
+    model_class = MODELS[check_choice("model kind", kind, MODELS)]
+    settings = {**RECIPES[check_choice("recipe", recipe, RECIPES)][kind], **overrides}
     valid = model_class._param_names()
     unknown = sorted(set(settings) - set(valid))
     if unknown:
