@@ -318,9 +318,9 @@ def test_a_run_stopped_early_loads(ae_bytes):
 
 @pytest.mark.parametrize("stem", ["ae_default", "vae_default"])
 def test_shipped_models_load_under_the_hosted_limits(stem):
-    from latent_lab import specs
+    from latent_lab import catalog
 
-    assert load_model(specs.asset_path(stem), HOSTED).kind == stem[:-len("_default")]
+    assert load_model(catalog.asset_path(stem), HOSTED).kind == stem[:-len("_default")]
 
 
 @pytest.mark.parametrize("kind", sorted(MODELS))

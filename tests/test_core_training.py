@@ -114,7 +114,7 @@ def test_callback_reports_every_epoch(digits):
     seen = []
     make_model("vae", epochs=3).fit(digits.X_train, digits.X_test, callback=seen.append)
     assert [info["epoch"] for info in seen] == [1, 2, 3]
-    assert set(seen[0]) == {"epoch", "epochs", "train_loss", "val_loss", "beta"}
+    assert set(seen[0]) == {"epoch", "epochs", "train_loss", "val_loss", "beta", "history", "model"}
     assert all(np.isfinite(info["val_loss"]) for info in seen)
 
 
@@ -223,3 +223,60 @@ def test_make_optimizer_builds_from_its_table(monkeypatch):
 def test_unknown_optimizer_lists_the_valid_ones():
     with pytest.raises(ValueError, match=r"\['adam', 'sgd'\]"):
         make_optimizer("rmsprop", np.zeros(1), np.zeros(1), 0.1)
+
+
+# ----------------------------------------------------------------------------- stop, continue, copy
+def _fast(kind="vae", **overrides):
+    return make_model(kind, epochs=overrides.pop("epochs", 30), n_snapshots=6, **overrides)
+
+
+@pytest.mark.parametrize("kind", ["ae", "vae"])
+def test_continuing_gives_the_weights_of_one_longer_run(digits, kind):
+    # Within one process only: the claim is about the training state, not about CPUs.
+    straight = _fast(kind, epochs=50).fit(digits.X_train, digits.X_test)
+    resumed = _fast(kind, epochs=30).fit(digits.X_train, digits.X_test)
+    resumed.fit_more(digits.X_train, digits.X_test, epochs=20)
+    np.testing.assert_array_equal(resumed.flat_params_, straight.flat_params_)
+    assert resumed.history_["val_loss"] == straight.history_["val_loss"]
+    assert resumed.epochs == 50 and resumed.get_params() == straight.get_params()
+    assert resumed.snapshot_epochs_[0] == 0 and resumed.snapshot_epochs_[-1] == 50
+    assert len(resumed.snapshot_epochs_) <= len(straight.snapshot_epochs_)
+
+
+def test_a_callback_can_stop_training_and_the_model_keeps_what_it_learned(digits):
+    seen = []
+
+    def stop_at_7(info):
+        seen.append(info["epoch"])
+        assert info["history"]["epoch"][-1] == info["epoch"] and info["model"] is model
+        return info["epoch"] < 7
+
+    model = _fast(epochs=40)
+    model.fit(digits.X_train, digits.X_test, callback=stop_at_7)
+    assert seen == list(range(1, 8)) and len(model.history_["epoch"]) == 7
+    assert model.epochs == 7 and model.snapshot_epochs_[-1] == 7
+    # The config it reports now reproduces it: stopping at 7 is training for 7.
+    again = make_model("vae", **{k: v for k, v in model.get_params().items()}).fit(digits.X_train, digits.X_test)
+    np.testing.assert_array_equal(again.flat_params_, model.flat_params_)
+
+
+def test_a_copy_is_independent_and_continues_like_the_original(digits):
+    model = _fast(epochs=10).fit(digits.X_train, digits.X_test)
+    twin = model.copy()
+    np.testing.assert_array_equal(twin.decode(np.zeros((1, 2))), model.decode(np.zeros((1, 2))))
+    twin.fit_more(digits.X_train, digits.X_test, epochs=5)
+    assert model.epochs == 10 and len(model.history_["epoch"]) == 10  # the original is untouched
+    model.fit_more(digits.X_train, digits.X_test, epochs=5)
+    np.testing.assert_array_equal(twin.flat_params_, model.flat_params_)
+
+
+def test_a_loaded_model_continues_from_its_weights(digits, tmp_path):
+    from vae_core import load_model, save_model
+
+    model = _fast(epochs=8).fit(digits.X_train, digits.X_test)
+    save_model(model, tmp_path / "m.npz")
+    loaded = load_model(tmp_path / "m.npz")
+    before = loaded.evaluate(digits.X_test)["loss"]
+    loaded.fit_more(digits.X_train, digits.X_test, epochs=12)
+    assert loaded.epochs == 20 and loaded.history_["epoch"] == list(range(1, 21))
+    assert loaded.evaluate(digits.X_test)["loss"] < before

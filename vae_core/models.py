@@ -15,7 +15,7 @@ from .layers import Dense, ReLU, backward_all, forward_all, make_activation, pac
 from .losses import bce_with_logits, gaussian_kl, mse
 from .optimizers import OPTIMIZERS
 from .threads import use_engine_threads
-from .training import TrainingDivergedError, train
+from .training import TrainingDivergedError, TrainingRun
 from .validation import check_choice, check_float, check_int
 
 # A fixed seed for the noise of held-out evaluation, so the reported VAE loss of a model is a
@@ -103,7 +103,9 @@ class _BaseAutoencoder:
             Held-out images, scored after every epoch (never trained on).
         callback : callable, optional
             Called after every epoch with a dict: ``epoch``, ``epochs``, ``train_loss``,
-            ``val_loss`` (or None) and ``beta``.
+            ``val_loss`` (or None), ``beta``, ``history`` (the history so far) and ``model``.
+            Returning ``False`` stops training after that epoch: the model keeps the epochs
+            trained, and ``epochs`` becomes their number (the config that reproduces it).
 
         Raises
         ------
@@ -114,25 +116,79 @@ class _BaseAutoencoder:
         """
         self.validate_params()
         use_engine_threads()
-        X = self._as_dtype(check_images(X, self.input_dim, "X"))
-        if X_val is not None:
-            X_val = self._as_dtype(check_images(X_val, self.input_dim, "X_val"))
+        X, X_val = self._check_data(X, X_val)
         rng = np.random.default_rng(self.random_state)
         self._build(rng)
         self.n_features_in_ = X.shape[1]
+        self._run = TrainingRun(self, X, X_val, rng)
+        return self._train(self.epochs, callback)
+
+    def fit_more(self, X, X_val=None, epochs=1, callback=None):
+        """Train ``epochs`` more epochs on the same images and return ``self``.
+
+        A model this process trained continues exactly where ``fit`` stopped (same optimizer
+        state, same random stream), so ``fit`` with 100 epochs then ``fit_more`` with 50 gives the
+        weights of ``fit`` with 150. A model loaded from a file has no optimizer state: it
+        continues from its weights with a fresh optimizer, which is not the same as training
+        longer from the start. ``epochs`` (the parameter) grows by the epochs trained.
+        """
+        self._check_fitted()
+        check_int("epochs", epochs, 1)
+        use_engine_threads()
+        X, X_val = self._check_data(X, X_val)
+        run = getattr(self, "_run", None)
+        if run is None or run.X.shape != X.shape or not np.array_equal(run.X, X):
+            # Loaded, or other images: a fresh run from these weights, its stream seeded apart.
+            rng = np.random.default_rng([self.random_state or 0, len(self.history_.get("epoch", []))])
+            run = TrainingRun(self, X, X_val, rng)
+            run.epoch = len(self.history_.get("epoch", []))
+            run.history = {key: list(self.history_.get(key, [])) for key in run.history}
+            run.snapshot_epochs = [int(e) for e in self.snapshot_epochs_] or [run.epoch]
+            run.snapshots = list(self.latent_snapshots_) or run.snapshots
+            run.seconds = float(getattr(self, "seconds_", 0.0))
+            self._run = run
+        return self._train(epochs, callback)
+
+    def _train(self, epochs, callback):
         try:
-            result = train(self, X, X_val, rng, callback)
+            result = self._run.run(epochs, callback)
         except TrainingDivergedError as exc:
             self._store_training(exc.result)
             raise
         self._store_training(result)
         return self
 
+    def _check_data(self, X, X_val):
+        X = self._as_dtype(check_images(X, self.input_dim, "X"))
+        if X_val is not None:
+            X_val = self._as_dtype(check_images(X_val, self.input_dim, "X_val"))
+        return X, X_val
+
     def _store_training(self, result):
         self.history_ = result.history
         self.snapshot_epochs_ = result.snapshot_epochs
         self.latent_snapshots_ = result.latent_snapshots
         self.seconds_ = result.seconds
+        if result.history["epoch"]:
+            self.epochs = int(result.history["epoch"][-1])
+
+    def copy(self):
+        """An independent copy: weights, history and, for a model trained here, its training state.
+
+        (``copy.deepcopy`` would break the layers' views into the flat parameter buffer.)
+        """
+        self._check_fitted()
+        other = type(self)(**self.get_params())
+        other._build(np.random.default_rng(0))
+        other.flat_params_[:] = self.flat_params_
+        other.n_features_in_ = self.n_features_in_
+        other.history_ = {key: list(values) for key, values in self.history_.items()}
+        other.snapshot_epochs_ = np.array(self.snapshot_epochs_)
+        other.latent_snapshots_ = np.array(self.latent_snapshots_)
+        other.seconds_ = self.seconds_
+        if getattr(self, "_run", None) is not None:
+            other._run = self._run.copy_for(other)
+        return other
 
     def _build(self, rng):
         sizes = [int(h) for h in self.hidden_sizes]

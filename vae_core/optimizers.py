@@ -1,5 +1,6 @@
 """Optimizers that own their state and update a flat parameter buffer in place."""
 
+import copy
 import inspect
 
 import numpy as np
@@ -7,7 +8,20 @@ import numpy as np
 from .validation import check_choice
 
 
-class SGD:
+class _Optimizer:
+    """What every optimizer shares: its state can follow a copy of the parameters."""
+
+    def copy_for(self, params, grads):
+        """This optimizer, state and all (moments, step count), updating ``params`` from ``grads``."""
+        other = copy.copy(self)
+        other.params, other.grads = params, grads
+        for name, value in vars(self).items():
+            if isinstance(value, np.ndarray) and name not in ("params", "grads"):
+                setattr(other, name, value.copy())
+        return other
+
+
+class SGD(_Optimizer):
     """Stochastic gradient descent with momentum: ``v = m v - lr g ; p += v`` (the blog's update).
 
     Parameters
@@ -35,7 +49,7 @@ class SGD:
         self.t += 1
 
 
-class Adam:
+class Adam(_Optimizer):
     """Adam (Kingma & Ba, 2015) with bias-corrected moments.
 
     Notes

@@ -1,5 +1,6 @@
 """The mini-batch training loop shared by both models."""
 
+import copy
 import time
 from dataclasses import dataclass
 
@@ -50,58 +51,126 @@ def snapshot_epochs(epochs, n_snapshots):
     return np.unique(np.linspace(0, epochs, max(n_snapshots, 2)).round().astype(np.int64))
 
 
-def train(model, X, X_val, rng, callback=None):
-    """Train ``model``'s weights in place on ``X`` with shuffled mini-batches and return a :class:`TrainingResult`.
+class TrainingRun:
+    """One training of one model: its optimizer, random stream, history and snapshots.
 
-    Train metrics are the batch losses averaged over the epoch, weighted by batch size; held-out
-    metrics come from scoring ``X_val`` after the epoch. Latent snapshots encode ``X_val`` (``X``
-    when there is no held-out set).
+    :meth:`run` trains a number of epochs; calling it again continues exactly where the last call
+    stopped (the same optimizer moments, the same random stream, the same KL warm-up schedule),
+    so training 100 epochs and then 50 more gives the same weights as training 150 at once. A
+    callback that returns ``False`` ends the run after that epoch, keeping what was trained.
 
-    Raises
-    ------
-    TrainingDivergedError
-        With the result up to the last sane epoch, whose weights the model is given back.
+    Parameters
+    ----------
+    model : Autoencoder or VAE
+        Built (``_build``) and about to train; its weights are updated in place.
+    X, X_val : ndarray
+        Training images and held-out images (or None), already validated.
+    rng : numpy.random.Generator
+        The model's stream: batches are shuffled and VAE noise drawn from it.
     """
-    optimizer = make_optimizer(model.optimizer, model.flat_params_, model.flat_grads_, model.learning_rate,
-                               momentum=model.momentum, clip_value=model.clip_value)
-    probe = X if X_val is None else X_val
-    snap_epochs = snapshot_epochs(model.epochs, model.n_snapshots)  # starts at 0
-    history = {key: [] for key in HISTORY_KEYS}
-    snapshots = [model.encode(probe)]
-    last_good, best_objective = model.flat_params_.copy(), np.inf
-    start = time.perf_counter()
 
-    def result():
-        return TrainingResult(history, snap_epochs[:len(snapshots)], np.array(snapshots), time.perf_counter() - start)
+    def __init__(self, model, X, X_val, rng):
+        self.model, self.X, self.X_val, self.rng = model, X, X_val, rng
+        self.optimizer = make_optimizer(model.optimizer, model.flat_params_, model.flat_grads_,
+                                        model.learning_rate, momentum=model.momentum,
+                                        clip_value=model.clip_value)
+        self.probe = X if X_val is None else X_val
+        self.history = {key: [] for key in HISTORY_KEYS}
+        self.snapshot_epochs = [0]
+        self.snapshots = [model.encode(self.probe)]  # each (n_points, latent)
+        self.epoch = 0
+        self.best_objective = np.inf
+        self.last_good = model.flat_params_.copy()
+        self.seconds = 0.0
 
-    for epoch in range(1, model.epochs + 1):
-        beta = model.beta_at(epoch)
-        # Diverging runs overflow exp(log_var) before they produce NaN; the check below turns
-        # that into one clear error instead of a screen of warnings.
-        with np.errstate(over="ignore", invalid="ignore"):
-            recon_sum, kl_sum, kl_dim_sum = _run_epoch(model, optimizer, X, beta, rng)
-            finite = np.isfinite(recon_sum + kl_sum) and np.all(np.isfinite(model.flat_params_))
-            val = model._score(X_val) if finite and X_val is not None else None
-        finite = finite and (val is None or np.isfinite(val["loss"]))
-        objective = (recon_sum + beta * kl_sum) / X.shape[0]
-        problem = _divergence(finite, objective, best_objective)
-        if problem:
-            model.flat_params_[:] = last_good
-            raise TrainingDivergedError(
-                f"Training diverged in epoch {epoch}: {problem}. The model keeps the weights of epoch "
-                f"{epoch - 1}. Try a smaller learning rate, gradient clipping (clip_value), a KL warm-up, "
-                "or the 'fast' recipe (Adam on mini-batches).", result())
-        best_objective = min(best_objective, objective)
-        last_good[:] = model.flat_params_
+    def result(self):
+        return TrainingResult({key: list(values) for key, values in self.history.items()},
+                              np.asarray(self.snapshot_epochs, dtype=np.int64), np.array(self.snapshots),
+                              self.seconds)
 
-        _record(history, epoch, beta, X.shape[0], recon_sum, kl_sum, kl_dim_sum, val)
-        if epoch in snap_epochs:
-            snapshots.append(model.encode(probe))
-        history["seconds"].append(time.perf_counter() - start)
-        if callback is not None:
-            callback({"epoch": epoch, "epochs": model.epochs, "train_loss": history["train_loss"][-1],
-                      "val_loss": val["loss"] if val is not None else None, "beta": beta})
-    return result()
+    def run(self, epochs, callback=None):
+        """Train ``epochs`` more epochs; return the :class:`TrainingResult` of the whole run so far.
+
+        ``callback`` receives, after every epoch, a dict with ``epoch``, ``epochs`` (where this call
+        ends), ``train_loss``, ``val_loss`` (or None), ``beta``, ``history`` (the live history: read,
+        don't keep) and ``model``; returning ``False`` ends the run after that epoch.
+
+        Raises
+        ------
+        TrainingDivergedError
+            With the result up to the last sane epoch, whose weights the model is given back.
+        """
+        model, X, X_val = self.model, self.X, self.X_val
+        end = self.epoch + epochs
+        # Latent snapshots evenly over this call's target, about n_snapshots in all.
+        schedule = set(snapshot_epochs(end, model.n_snapshots).tolist())
+        start = time.perf_counter() - self.seconds
+        while self.epoch < end:
+            epoch = self.epoch + 1
+            beta = model.beta_at(epoch)
+            # Diverging runs overflow exp(log_var) before they produce NaN; the check below turns
+            # that into one clear error instead of a screen of warnings.
+            with np.errstate(over="ignore", invalid="ignore"):
+                recon_sum, kl_sum, kl_dim_sum = _run_epoch(model, self.optimizer, X, beta, self.rng)
+                finite = np.isfinite(recon_sum + kl_sum) and np.all(np.isfinite(model.flat_params_))
+                val = model._score(X_val) if finite and X_val is not None else None
+            finite = finite and (val is None or np.isfinite(val["loss"]))
+            objective = (recon_sum + beta * kl_sum) / X.shape[0]
+            problem = _divergence(finite, objective, self.best_objective)
+            if problem:
+                model.flat_params_[:] = self.last_good
+                self.seconds = time.perf_counter() - start
+                raise TrainingDivergedError(
+                    f"Training diverged in epoch {epoch}: {problem}. The model keeps the weights of epoch "
+                    f"{epoch - 1}. Try a smaller learning rate, a KL warm-up, or the 'fast' recipe (Adam on "
+                    "mini-batches).", self.result())
+            self.best_objective = min(self.best_objective, objective)
+            self.last_good[:] = model.flat_params_
+            self.epoch = epoch
+
+            _record(self.history, epoch, beta, X.shape[0], recon_sum, kl_sum, kl_dim_sum, val)
+            if epoch in schedule or epoch == end:
+                self.snapshot_epochs.append(epoch)
+                self.snapshots.append(model.encode(self.probe))
+            self.seconds = time.perf_counter() - start
+            self.history["seconds"].append(self.seconds)
+            if callback is not None:
+                keep_going = callback({
+                    "epoch": epoch, "epochs": end, "train_loss": self.history["train_loss"][-1],
+                    "val_loss": val["loss"] if val is not None else None, "beta": beta,
+                    "history": self.history, "model": model})
+                if keep_going is False:
+                    break
+        if self.snapshot_epochs[-1] != self.epoch:  # stopped early: the latent space as it is now
+            self.snapshot_epochs.append(self.epoch)
+            self.snapshots.append(model.encode(self.probe))
+        self._thin_snapshots(snapshot_epochs(self.epoch, model.n_snapshots).size)
+        return self.result()
+
+    def _thin_snapshots(self, limit):
+        """Keep at most ``limit`` snapshots (the first, the last, evenly between) after a continuation."""
+        if len(self.snapshots) <= limit:
+            return
+        keep = np.unique(np.linspace(0, len(self.snapshots) - 1, limit).round().astype(int))
+        self.snapshot_epochs = [self.snapshot_epochs[i] for i in keep]
+        self.snapshots = [self.snapshots[i] for i in keep]
+
+    def copy_for(self, model):
+        """This run's state, continuing on ``model`` (a copy of this run's model, weights included)."""
+        other = copy.copy(self)
+        other.model = model
+        other.rng = copy.deepcopy(self.rng)
+        other.optimizer = self.optimizer.copy_for(model.flat_params_, model.flat_grads_)
+        other.history = {key: list(values) for key, values in self.history.items()}
+        other.snapshot_epochs = list(self.snapshot_epochs)
+        other.snapshots = list(self.snapshots)
+        other.last_good = self.last_good.copy()
+        return other
+
+
+def train(model, X, X_val, rng, callback=None):
+    """Train ``model`` for ``model.epochs`` epochs from scratch; see :class:`TrainingRun`."""
+    return TrainingRun(model, X, X_val, rng).run(model.epochs, callback)
 
 
 def _run_epoch(model, optimizer, X, beta, rng):
