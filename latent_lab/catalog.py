@@ -53,6 +53,19 @@ def config_key(config: dict) -> tuple:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in config.items()))
 
 
+def describe(config: dict) -> str:
+    """A one-line summary of a model config."""
+    kind = config["kind"].upper()
+    parts = [
+        kind, f"latent {config['latent_dim']}", f"hidden {list(config['hidden_sizes'])}",
+        f"{config['epochs']} epochs", f"{config['optimizer']} lr {config['learning_rate']:g}",
+        f"batch {config['batch_size']}", f"seed {config['random_state']}",
+    ]
+    if config["kind"] == "vae":
+        parts[1:1] = [f"β {config['beta']:g}", f"warm-up {config['kl_warmup']} epochs"]
+    return " · ".join(parts)
+
+
 def build_model(config: dict):
     """An unfitted model for ``config`` (the inverse of :func:`model_config`)."""
     params = {k: v for k, v in config.items() if k != "kind"}

@@ -57,6 +57,7 @@ class Job:
     config: dict
     base: object = None  # a model to continue from (its weights and training state)
     extra_epochs: int = 0
+    cacheable: bool = True  # False: the config does not reproduce the result (an uploaded base)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     status: str = QUEUED
     model: object = None  # the fitted model once the job has ended with one
@@ -116,19 +117,22 @@ class Trainer:
         self._jobs: dict[tuple, Job] = {}  # active jobs by config key
         self._lock = threading.Lock()
 
-    def submit(self, config: dict, base=None, extra_epochs: int = 0) -> Job:
+    def submit(self, config: dict, base=None, extra_epochs: int = 0, cacheable: bool = True) -> Job:
         """The active job training ``config`` (joined), or a new one started now.
 
         With ``base`` (a fitted model whose config is ``config`` with ``extra_epochs`` fewer
-        epochs), the job continues ``base`` instead of training from scratch.
+        epochs), the job continues ``base`` instead of training from scratch; a ``base`` that
+        this process did not train (loaded from a file) continues with a fresh optimizer, so its
+        result is not what ``config`` trains: pass ``cacheable=False``.
         """
         with self._lock:
-            job = self._jobs.get(config_key(config))
+            job = self._jobs.get(config_key(config)) if cacheable else None
             if job is not None and job.active:
                 job.seen()
                 return job
-            job = Job(config=dict(config), base=base, extra_epochs=extra_epochs)
-            self._jobs[job.key] = job
+            job = Job(config=dict(config), base=base, extra_epochs=extra_epochs, cacheable=cacheable)
+            if cacheable:
+                self._jobs[job.key] = job
         threading.Thread(target=self._run, args=(job,), name=f"train-{job.id[:8]}", daemon=True).start()
         return job
 
@@ -174,7 +178,7 @@ class Trainer:
             return not (job.stop_requested.is_set() or self._abandoned(job))
 
         if job.base is not None:
-            model = copy.deepcopy(job.base)
+            model = job.base.copy()
             fit = lambda: model.fit_more(X_train, X_val, epochs=job.extra_epochs, callback=callback)  # noqa: E731
         else:
             model = build_model(job.config)
@@ -191,10 +195,10 @@ class Trainer:
             abandoned = self._abandoned(job)
             self._finish(job, ABANDONED if abandoned else STOPPED,
                          f"Stopped after epoch {trained} of {job.config['epochs']}.")
-            if not abandoned and self.on_done is not None:
+            if not abandoned and job.cacheable and self.on_done is not None:
                 self.on_done({"kind": model.kind, **model.get_params()}, model)
             return
-        if self.on_done is not None:
+        if job.cacheable and self.on_done is not None:
             self.on_done(job.config, model)
         self._finish(job, DONE, f"Trained {trained} epochs in {time.monotonic() - job.started:.1f} s.")
 

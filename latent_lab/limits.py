@@ -19,6 +19,8 @@ class Limits:
     max_learning_rate: float = 1.0
     max_beta: float = 16.0
     max_seed: int = 2**31 - 1
+    # Trainings that run at the same time; more wait their turn (a 2-core box, many visitors).
+    max_trainings: int = 2
 
 
 LIMITS = Limits()

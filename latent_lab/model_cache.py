@@ -17,8 +17,9 @@ import time
 import streamlit as st
 
 import vae_core
-from latent_lab import catalog, explorer, measures
+from latent_lab import catalog, explorer, jobs, measures
 from latent_lab.data import digits
+from latent_lab.limits import LIMITS
 from vae_core import load_model
 
 # The shipped assets (2 defaults + the 14-model β sweep) plus room for models trained live.
@@ -51,6 +52,24 @@ def _load_shipped(config: dict):
     if catalog.config_key({"kind": config["kind"], **model.get_params()}) != catalog.config_key(config):
         return None
     return model
+
+
+def store(config: dict, model) -> None:
+    """Keep a model trained elsewhere (a background job) as the model of ``config``."""
+    slot = _slot(catalog.config_key(config))
+    with slot.lock:
+        if slot.model is None:
+            slot.model = model
+
+
+@st.cache_resource(show_spinner=False)
+def trainer() -> jobs.Trainer:
+    """The process's one trainer: background jobs, at most ``LIMITS.max_trainings`` at once."""
+    def data():
+        split = digits()[0]
+        return split.X_train, split.X_test
+
+    return jobs.Trainer(data, on_done=store, max_running=LIMITS.max_trainings)
 
 
 def is_cached(config: dict) -> bool:
@@ -176,3 +195,10 @@ def _own_curve(token: str, _model) -> dict:
     result = vae_core.temperature_curve(_model, split.X_train, split.X_test,
                                         measures.CURVE_TEMPERATURES, n_samples=measures.CURVE_SAMPLES)
     return {key: [float(v) for v in values] for key, values in result.items()}
+
+
+@st.cache_resource(max_entries=32, show_spinner=False)
+def quick_scores(model_id: int, _model) -> dict:
+    """The training page's figures of the model on view (measures.quick_scores), once per model."""
+    X_test = digits()[0].X_test
+    return {**measures.quick_scores(_model, X_test), "bce_floor": vae_core.bce_floor(X_test)}

@@ -9,10 +9,11 @@ from __future__ import annotations
 from latent_lab import catalog
 from latent_lab.limits import LIMITS
 from latent_lab.state import Bool, Choice, Float, Int, Pixels, Point, Setting, setting_table
+from vae_core import OPTIMIZERS
 
 KIND_LABELS = {kind: names.label for kind, names in catalog.KINDS.items()}
 RECIPE_LABELS = {"fast": "fast (Adam, mini-batches)", "blog": "blog (per-sample SGD, slow)"}
-OPTIMIZER_NAMES = ("adam", "sgd")
+OPTIMIZER_NAMES = tuple(sorted(OPTIMIZERS))
 EXPLORE_OPTIONS = {"default": "shipped defaults", "trained": "my trained models"}
 INTERP_MODES = ("by class", "by index", "at random", "drawn by you")
 # How many examples of a class the interpolation page offers to pick from.
@@ -39,6 +40,7 @@ SETTINGS = setting_table(
     Setting("train_learning_rate", float(_DEFAULT["learning_rate"]),
             Float(LIMITS.min_learning_rate, LIMITS.max_learning_rate)),
     Setting("train_seed", _DEFAULT["random_state"], Int(0, LIMITS.max_seed)),
+    Setting("train_more", 50, Int(1, LIMITS.max_epochs)),
     # The epoch of the latent snapshot on view; None: the model's last one.
     Setting("train_snapshot", None, Int(0, LIMITS.max_epochs)),
     # Latent space

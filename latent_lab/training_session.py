@@ -15,7 +15,7 @@ import uuid
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 
-from latent_lab.catalog import build_model, model_config
+from latent_lab.catalog import build_model, describe, model_config
 from latent_lab.settings import SETTINGS
 
 # The form's fields: (name, label). The widget key and the setting are ``train_<name>``.
@@ -100,6 +100,45 @@ def submit(session: MutableMapping, kind: str, recipe: str) -> None:
         return
     session["train_error"] = None
     session["train_request"] = config
+
+
+def start(session: MutableMapping, trainer, config: dict, *, cached=None, base=None, extra_epochs=0,
+          cacheable=True, note: str = "trained on request") -> None:
+    """Put the model of ``config`` on view: at once if ``cached`` holds it, else by a training job.
+
+    The session keeps the job (``train_job``) until :func:`collect` picks up its result, on this
+    page or another: training goes on when the user moves to another page.
+    """
+    if cached is not None:
+        show(session, cached, note, note=f"{note}, {describe(config)}")
+        return
+    session["train_job"] = trainer.submit(config, base=base, extra_epochs=extra_epochs, cacheable=cacheable)
+    session["train_job_note"] = note
+    session["train_error"] = None
+
+
+def collect(session: MutableMapping) -> str | None:
+    """If the session's job has ended, put its model on view (or say why not); return a note.
+
+    A stopped job's model is shown with the epochs it trained; a diverged job keeps the model
+    that was on view; a job that nobody watched for a while (the user left) says so.
+    """
+    job = session.get("train_job")
+    if job is None or job.active:
+        return None
+    del session["train_job"]
+    note = session.pop("train_job_note", "trained on request")
+    config = {"kind": job.model.kind, **job.model.get_params()} if job.model is not None else job.config
+    if job.status == "done":
+        show(session, job.model, note, note=f"{note}, {describe(config)}")
+        return None
+    if job.status in ("stopped", "abandoned") and job.model is not None:
+        why = ("Training stopped when nobody had watched it for a while (you were on another page): "
+               if job.status == "abandoned" else "")
+        show(session, job.model, f"{note}, stopped", note=f"{note}, {describe(config)}")
+        return f"{why}{job.message} Showing the model trained so far."
+    fail(session, f"{job.message} The previous model is kept.")
+    return None
 
 
 def take_request(session: MutableMapping) -> dict | None:

@@ -6,7 +6,7 @@ import time
 
 import streamlit as st
 
-from latent_lab import state
+from latent_lab import state, training_session
 
 # Every page of the app: (file, title, icon, one-line summary). The sidebar links and the landing
 # page's list come from here, and each page's title is its link's label.
@@ -35,6 +35,7 @@ def page(title: str, explanation: str) -> None:
     tab_title = title if title == "Latent Lab" else f"{title} · Latent Lab"
     st.set_page_config(page_title=tab_title, page_icon="🔢", layout="wide")
     problems = state.begin_run()
+    _follow_training()
     navigation()
     if problems:
         # The lines quote what the link said: escaped, so a link cannot inject Markdown.
@@ -42,6 +43,16 @@ def page(title: str, explanation: str) -> None:
                    + "\n".join(f"- {plain(line)}" for line in problems), icon=":material/link_off:")
     st.title(title)
     st.markdown(explanation)
+
+
+def _follow_training() -> None:
+    """Every page run keeps the session's training job alive and picks up its result."""
+    job = st.session_state.get("train_job")
+    if job is not None:
+        job.seen()
+    note = training_session.collect(st.session_state)
+    if note:
+        st.session_state.train_note = note
 
 
 def plain(text: str) -> str:
@@ -67,19 +78,6 @@ def navigation() -> None:
         for path, label, icon, _ in PAGES:
             st.page_link(path, label=label, icon=icon, query_params=params)
         st.divider()
-
-
-def describe(config: dict) -> str:
-    """A one-line summary of a model config."""
-    kind = config["kind"].upper()
-    parts = [
-        kind, f"latent {config['latent_dim']}", f"hidden {list(config['hidden_sizes'])}",
-        f"{config['epochs']} epochs", f"{config['optimizer']} lr {config['learning_rate']:g}",
-        f"batch {config['batch_size']}", f"seed {config['random_state']}",
-    ]
-    if config["kind"] == "vae":
-        parts[1:1] = [f"β {config['beta']:g}", f"warm-up {config['kl_warmup']} epochs"]
-    return " · ".join(parts)
 
 
 def progress_callback(bar, min_interval: float = 0.1):

@@ -1,23 +1,23 @@
 import streamlit as st
 
-from latent_lab import catalog, figures, model_cache, state, ui
+from latent_lab import catalog, exports, figures, jobs, measures, model_cache, state, ui
 from latent_lab import training_session as session
 from latent_lab.collapse import DIM_COLLAPSE_NATS, collapsed_dims
 from latent_lab.data import digits
 from latent_lab.settings import KIND_LABELS, OPTIMIZER_NAMES, RECIPE_LABELS
-from vae_core import ModelFileError, TrainingDivergedError, model_to_bytes
+from vae_core import ModelFileError, model_to_bytes
 
 ui.page(
     "Training dynamics",
-    "Watch a network learn to squeeze 64 pixels through a tiny bottleneck. Pick an autoencoder "
-    "(AE) or a variational autoencoder (VAE), set its size and how it is trained, and press "
-    "**Train**. The charts show how the reconstruction error and the KL term (how far the VAE's "
-    "codes stray from a standard Gaussian) fall epoch by epoch on the training digits and on "
-    "held-out digits it never trains on, and how the 2-D codes of the held-out digits move from a "
-    "random blob into clusters. The *blog* recipe is the post's per-sample loop (about a minute "
-    "for the VAE): run it and watch its latent code collapse onto the prior, the KL falling to "
-    "about zero, where the fast recipe keeps a few nats.",
+    "Pick an autoencoder (AE) or a variational autoencoder (VAE), set how it is trained and press "
+    "**Train**: the charts redraw as it learns, on the training digits and on held-out digits it "
+    "never sees, in nats (natural-log units) for a VAE. **Stop** keeps what was trained, "
+    "**Continue** adds epochs, **Step** trains one at a time. The *blog* recipe is the post's "
+    "per-sample loop (about a minute for the VAE).",
 )
+
+split = digits()[0]
+trainer = model_cache.trainer()
 
 
 def _recipe_defaults() -> None:
@@ -27,8 +27,31 @@ def _recipe_defaults() -> None:
         state.put(f"train_{name}", value)
 
 
+def _train(config: dict, **kwargs) -> None:
+    cached = model_cache.get_model(config) if model_cache.is_cached(config) else None
+    session.start(st.session_state, trainer, config, cached=cached, **kwargs)
+
+
 def _submit() -> None:
     session.submit(st.session_state, st.session_state.train_kind, st.session_state.train_recipe)
+    request = session.take_request(st.session_state)
+    if request is not None:
+        _train(request)
+
+
+def _more(epochs: int) -> None:
+    """Train the model on view ``epochs`` epochs more (Continue, or Step with 1)."""
+    model = st.session_state.train_model
+    config = {"kind": model.kind, **model.get_params(), "epochs": model.epochs + epochs}
+    if getattr(model, "_run", None) is not None:
+        # Trained in this process: continue exactly, as one longer run would have.
+        _train(config, base=model, extra_epochs=epochs, note="continued")
+    elif st.session_state.train_source.startswith("uploaded"):
+        # No optimizer state in a file: continue from its weights, not reproducible by config.
+        _train(config, base=model, extra_epochs=epochs, cacheable=False,
+               note=f"{st.session_state.train_source}, {epochs} more epochs")
+    else:
+        _train(config, note="continued")  # a shipped model: the longer run, from the start
 
 
 def _upload() -> None:
@@ -46,58 +69,131 @@ def _upload() -> None:
 if "train_model" not in st.session_state:
     st.session_state.train_model = model_cache.get_model(catalog.shipped_configs()["vae_default"])
     st.session_state.train_source = "shipped default"
-request = session.take_request(st.session_state)
-busy = request is not None
+if ended := session.collect(st.session_state):  # a fast job may end within the run that started it
+    st.session_state.train_note = ended
+job = st.session_state.get("train_job")
+busy = job is not None and job.active
 
-with st.sidebar:
-    kind = state.widget(st.radio, "Model", list(KIND_LABELS), format_func=KIND_LABELS.get,
-                        key="train_kind", on_change=_recipe_defaults, disabled=busy,
-                        horizontal=True)
-    state.widget(st.radio, "Recipe", list(RECIPE_LABELS), format_func=RECIPE_LABELS.get,
-                 key="train_recipe", on_change=_recipe_defaults, disabled=busy)
+# While a model trains the settings fold away, so its live charts sit right under the title.
+with st.expander("Model and training settings", expanded=not busy):
+    top = st.columns([2, 3, 2])
+    kind = state.widget(top[0].radio, "Model", list(KIND_LABELS), format_func=KIND_LABELS.get,
+                        key="train_kind", on_change=_recipe_defaults, disabled=busy, horizontal=True)
+    state.widget(top[1].radio, "Recipe", list(RECIPE_LABELS), format_func=RECIPE_LABELS.get,
+                 key="train_recipe", on_change=_recipe_defaults, disabled=busy, horizontal=True)
+    with top[2].popover("Load a saved model (.npz)", width="stretch"):
+        st.file_uploader("Model file", type=["npz"], key="train_upload", on_change=_upload,
+                         disabled=busy)
     with st.form("train_form", border=False):
         # No bounds in the boxes themselves: a browser refuses an out-of-range number silently,
         # so every value is checked on submit and a bad one is named on the page.
         vae = kind == "vae"
-        state.widget(st.number_input, "Latent size", step=1, key="train_latent_dim", disabled=busy)
-        state.widget(st.number_input, "Hidden size (0 = linear)", step=8, key="train_hidden_size",
+        cols = st.columns(5)
+        state.widget(cols[0].number_input, "Latent size", step=1, key="train_latent_dim", disabled=busy)
+        state.widget(cols[1].number_input, "Hidden size (0 = linear)", step=8, key="train_hidden_size",
                      disabled=busy)
-        state.widget(st.number_input, "β (KL weight)", step=0.25, key="train_beta",
+        state.widget(cols[2].number_input, "β (KL weight)", step=0.25, key="train_beta",
                      disabled=busy or not vae)
-        state.widget(st.number_input, "KL warm-up (epochs)", step=10, key="train_kl_warmup",
+        state.widget(cols[3].number_input, "KL warm-up (epochs)", step=10, key="train_kl_warmup",
                      disabled=busy or not vae)
-        state.widget(st.number_input, "Epochs", step=10, key="train_epochs", disabled=busy)
-        state.widget(st.number_input, "Batch size", step=1, key="train_batch_size", disabled=busy)
-        state.widget(st.selectbox, "Optimizer", OPTIMIZER_NAMES, key="train_optimizer",
+        state.widget(cols[4].number_input, "Epochs", step=10, key="train_epochs", disabled=busy)
+        cols = st.columns(5)
+        state.widget(cols[0].number_input, "Batch size", step=1, key="train_batch_size", disabled=busy)
+        state.widget(cols[1].selectbox, "Optimizer", OPTIMIZER_NAMES, key="train_optimizer",
                      disabled=busy)
-        state.widget(st.number_input, "Learning rate", step=0.001, format="%.4f",
+        state.widget(cols[2].number_input, "Learning rate", step=0.001, format="%.4f",
                      key="train_learning_rate", disabled=busy)
-        state.widget(st.number_input, "Seed", step=1, key="train_seed", disabled=busy)
-        st.form_submit_button("Train", type="primary", on_click=_submit, disabled=busy,
-                              key="train_submit_button")
-    with st.expander("Load a saved model (.npz)"):
-        st.file_uploader("Model file", type=["npz"], key="train_upload", on_change=_upload,
-                         disabled=busy)
+        state.widget(cols[3].number_input, "Seed", step=1, key="train_seed", disabled=busy)
+        with cols[4]:
+            st.write("")  # aligns the button with the boxes
+            st.form_submit_button("Train", type="primary", on_click=_submit, disabled=busy,
+                                  key="train_submit_button", width="stretch")
+    cols = st.columns([1, 1, 1, 2])
+    more = state.widget(cols[0].number_input, "More epochs", min_value=1, max_value=1000,
+                        key="train_more", disabled=busy)
+    with cols[1]:
+        st.write("")
+        st.button(f"Continue +{more}", on_click=_more, args=(more,), disabled=busy,
+                  key="train_continue_button", width="stretch",
+                  help="Train the model on view further, from its current weights.")
+    with cols[2]:
+        st.write("")
+        st.button("Step: 1 epoch", on_click=_more, args=(1,), disabled=busy,
+                  key="train_step_button", width="stretch",
+                  help="Train the model on view for exactly one more epoch.")
 
-status = st.container()
 if st.session_state.get("train_error"):
-    status.error(ui.plain(st.session_state.train_error))  # it may quote a file's name
+    st.error(ui.plain(st.session_state.train_error))  # it may quote a file's name
+if note := st.session_state.pop("train_note", None):
+    st.info(note)  # what became of a training that ended, here or while on another page
+
+labels = split.y_test
+
+
+@st.fragment(run_every=0.3)
+def live(job) -> None:
+    """The job's charts, redrawn while it trains; the whole page reruns when it ends."""
+    job.seen()
+    progress = job.progress()
+    if not job.active:
+        st.rerun(scope="app")
+    left, right = st.columns([4, 1])
+    text = ("waiting for a free trainer (others are training)…" if job.status == jobs.QUEUED else
+            f"epoch {progress.epoch}/{progress.epochs} · {progress.seconds:.1f} s")
+    if progress.history.get("train_loss"):
+        text += f" · train loss {progress.history['train_loss'][-1]:.4g}"
+        if progress.history.get("val_loss"):
+            text += f" · held-out {progress.history['val_loss'][-1]:.4g}"
+    left.progress(progress.epoch / max(progress.epochs, 1), text=text)
+    right.button("Stop", on_click=job.stop, key="train_stop_button", type="primary", width="stretch",
+                 help="End after this epoch and keep the model trained so far.")
+    if progress.history.get("epoch"):
+        ui.plot(figures.loss_curves_figure(progress.history, job.config["kind"]), key="train_live_loss_chart")
+    if progress.codes is not None:
+        codes = figures.project_2d(progress.codes[None])[0]
+        x_range, y_range = figures.axis_range(codes)
+        ui.plot(figures.latent_snapshot_figure(codes, labels, progress.epoch, x_range, y_range),
+                key="train_live_map_chart")
+
+
+if busy:
+    st.markdown(f"**Training:** {catalog.describe(job.config)}")
+    live(job)
+    st.stop()
 
 model = st.session_state.train_model
 config = {"kind": model.kind, **model.get_params()}
 history = model.history_
-st.caption(f"Showing: {ui.describe(config)} ({ui.plain(st.session_state.train_source)}; "
+st.caption(f"Showing: {catalog.describe(config)} ({ui.plain(st.session_state.train_source)}; "
            f"trained in {model.seconds_:.1f} s).")
+scores = model_cache.quick_scores(id(model), model)
+metrics = st.columns(4)
+if history.get("val_loss"):
+    unit = "MSE per pixel" if model.kind == "ae" else "nats"
+    metrics[0].metric(f"held-out loss ({unit})", f"{history['val_loss'][-1]:.4g}",
+                      help="The last epoch's held-out loss (a VAE's: one posterior draw per image).")
+if scores["neg_elbo"] is not None:
+    metrics[1].metric("held-out −ELBO (nats)", f"{scores['neg_elbo']:.2f}",
+                      help=f"Averaged over {measures.QUICK_DRAWS} posterior draws per image "
+                           f"(± {scores['neg_elbo_se']:.2f}).")
+    metrics[2].metric("active latent units", f"{scores['active_units']} of {model.latent_dim}",
+                      help="Dimensions whose code varies across images (Burda et al.: variance > 0.01).")
+    metrics[3].metric("BCE floor (nats)", f"{scores['bce_floor']:.2f}",
+                      help="The held-out digits' own entropy: no reconstruction BCE goes lower, "
+                           "because the digits are not black and white.")
 dead = collapsed_dims(model)
 if dead:
     names = ", ".join(f"z{d + 1}" for d in dead)
     st.warning(f"Posterior collapse: latent dimension(s) {names} ended with a held-out KL below "
                f"{DIM_COLLAPSE_NATS} nats, so they carry almost no information about the "
                "digit; the decoder ignores them (see the KL per dimension chart).")
-st.download_button("Download this model (.npz)", model_to_bytes(model), file_name="model.npz",
-                   mime="application/octet-stream", disabled=busy, key="train_download_button")
+downloads = st.columns([1, 1, 3])
+downloads[0].download_button("Download this model (.npz)", model_to_bytes(model), file_name="model.npz",
+                             mime="application/octet-stream", key="train_download_button")
+downloads[1].download_button("Download its history (.csv)", exports.history_csv(history),
+                             file_name="history.csv", mime="text/csv", key="train_history_button")
 
-ui.plot(figures.loss_curves_figure(history, model.kind), key="train_loss_chart")
+ui.plot(figures.loss_curves_figure(history, model.kind, floor=scores["bce_floor"]), key="train_loss_chart")
 left, right = st.columns(2)
 with left:
     ui.plot(figures.beta_schedule_figure(history), key="train_beta_chart")
@@ -106,7 +202,6 @@ with right:
 
 st.subheader("The held-out codes during training")
 snapshots = figures.project_2d(model.latent_snapshots_)  # (n_snap, n_test, 2)
-labels = digits()[0].y_test
 # Each new model opens on its final snapshot: the learned latent space, not the random start.
 last_shown = st.session_state.get("train_snapshot_model")
 if last_shown is not None and last_shown != id(model):
@@ -119,10 +214,10 @@ if model.latent_dim > 2:
 
 
 @st.fragment
-def scrubber(snapshots, view, labels, busy):
+def scrubber(snapshots, view, labels):
     # A fragment: moving the slider redraws this chart only, not the whole page.
     epoch = state.widget(st.select_slider, "Epoch", options=list(view.epochs), value=view.epoch,
-                         key="train_snapshot", disabled=busy,
+                         key="train_snapshot",
                          help="Slide through the snapshots taken during training (0 = before).")
     x_range, y_range = figures.axis_range(*snapshots)
     ui.plot(figures.latent_snapshot_figure(snapshots[view.epochs.index(epoch)], labels, epoch,
@@ -134,24 +229,7 @@ if view is None:
 else:
     scrub, animate = st.tabs(["Scrub", "Animate"])
     with scrub:
-        scrubber(snapshots, view, labels, busy)
+        scrubber(snapshots, view, labels)
     with animate:
         ui.plot(figures.latent_animation_figure(snapshots, list(view.epochs), labels),
                 key="train_anim_chart")
-
-if busy:
-    # Train last, after every widget above is drawn disabled, so nothing on the page can
-    # interrupt the run by accident.
-    with status:
-        st.caption("Every control is locked while this trains; leaving the page stops training.")
-        bar = st.progress(0.0, text="starting…")
-        if model_cache.is_cached(request):
-            bar.progress(1.0, text="This configuration is cached: no training needed.")
-        try:
-            trained = model_cache.get_model(request, progress=ui.progress_callback(bar))
-        except TrainingDivergedError as err:
-            session.fail(st.session_state, f"{err} The previous model is kept.")
-        else:
-            session.show(st.session_state, trained, "trained on request",
-                         note=f"trained on request, {ui.describe(request)}")
-    st.rerun()

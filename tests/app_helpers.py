@@ -2,6 +2,7 @@
 
 import json
 import re
+import time
 from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
@@ -52,3 +53,22 @@ def heatmap_z(at, key):
 def shown(markdown: str) -> str:
     """The text a reader sees of ``markdown`` whose punctuation is backslash-escaped (``ui.plain``)."""
     return re.sub(r"\\(.)", r"\1", markdown)
+
+
+def training(at) -> bool:
+    """Whether the training page shows a model in training (its live view)."""
+    return any(m.value.startswith("**Training:**") for m in at.markdown)
+
+
+def finish_training(at, timeout=120.0):
+    """Rerun ``at`` until the training it started has ended and its result is on view.
+
+    The page trains in a background job and polls it; AppTest does not run the polling fragment
+    on its own, so the test reruns the page the way the fragment would.
+    """
+    deadline = time.monotonic() + timeout
+    while training(at):
+        assert time.monotonic() < deadline, "the training did not end"
+        time.sleep(0.05)
+        at.run()
+    return at

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from app_helpers import PAGES, chart, component_data, heatmap_z, open_page, shown
+from app_helpers import PAGES, chart, component_data, finish_training, heatmap_z, open_page, shown
 
 from latent_lab import catalog, model_cache, ui
 from vae_core import model_to_bytes
@@ -62,7 +62,7 @@ def test_training_form_trains_the_requested_model():
     at.number_input(key="train_epochs").set_value(4)
     at.number_input(key="train_latent_dim").set_value(3)
     at.number_input(key="train_seed").set_value(7)
-    at.button(key="train_submit_button").click().run()
+    finish_training(at.button(key="train_submit_button").click().run())
     assert not at.exception and not at.error
     caption = at.caption[0].value
     assert caption.startswith("Showing: AE") and "latent 3" in caption and "4 epochs" in caption
@@ -75,7 +75,7 @@ def test_training_rejects_invalid_settings_and_keeps_the_model():
     before = at.caption[0].value
     at.number_input(key="train_epochs").set_value(5)
     at.number_input(key="train_kl_warmup").set_value(50)
-    at.button(key="train_submit_button").click().run()
+    finish_training(at.button(key="train_submit_button").click().run())
     assert "warm-up" in shown(at.error[0].value) and "kept" in shown(at.error[0].value)
     assert at.caption[0].value == before
 
@@ -87,7 +87,7 @@ def test_training_divergence_keeps_the_last_good_model():
     at.number_input(key="train_learning_rate").set_value(1.0)
     at.number_input(key="train_batch_size").set_value(8)
     at.number_input(key="train_epochs").set_value(3)
-    at.button(key="train_submit_button").click().run()
+    finish_training(at.button(key="train_submit_button").click().run())
     assert not at.exception
     assert "diverged" in shown(at.error[0].value) and "previous model is kept" in shown(at.error[0].value)
     assert at.caption[0].value == before
@@ -241,7 +241,7 @@ def train_in_session(at, kind, latent_dim, epochs=4, seed=7):
     at.number_input(key="train_epochs").set_value(epochs)
     at.number_input(key="train_latent_dim").set_value(latent_dim)
     at.number_input(key="train_seed").set_value(seed)
-    at.button(key="train_submit_button").click().run()
+    finish_training(at.button(key="train_submit_button").click().run())
     assert not at.exception and not at.error
 
 
@@ -369,3 +369,47 @@ def test_latent_holes_toggle_shades_each_map_and_states_the_shares():
     said = f"Off the data: {ae_map['holes']['share']:.0%} of the AE map and {vae_map['holes']['share']:.0%}"
     assert any(c.value.startswith(said) for c in at.caption)
     assert any("garbage" in m.value for m in at.markdown)
+
+
+def test_continue_and_step_train_the_model_on_view_further():
+    at = open_page(PAGES[0])
+    at.number_input(key="train_epochs").set_value(6)
+    at.number_input(key="train_seed").set_value(21)
+    finish_training(at.button(key="train_submit_button").click().run())
+    assert "6 epochs" in at.caption[0].value
+    finish_training(at.button(key="train_step_button").click().run())
+    assert "7 epochs" in at.caption[0].value and "continued" in at.caption[0].value
+    at.number_input(key="train_more").set_value(3).run()
+    finish_training(at.button(key="train_continue_button").click().run())
+    assert "10 epochs" in at.caption[0].value
+    assert len(chart(at, "train_loss_chart")["data"][0]["x"]) == 10
+    # Continuing gave the weights of one 10-epoch run: the same figures as training it at once.
+    straight = open_page(PAGES[0], params={"train_epochs": "10", "train_seed": "21"})
+    finish_training(straight.button(key="train_submit_button").click().run())
+    assert chart(straight, "train_loss_chart")["data"] == chart(at, "train_loss_chart")["data"]
+
+
+def test_continuing_a_shipped_model_trains_the_longer_run():
+    at = open_page(PAGES[0])
+    at.number_input(key="train_more").set_value(5).run()
+    finish_training(at.button(key="train_continue_button").click().run())
+    assert not at.error and "305 epochs" in at.caption[0].value
+
+
+def test_a_training_that_ends_while_the_user_is_elsewhere_is_picked_up():
+    at = open_page(PAGES[0], params={"train_epochs": "40", "train_seed": "23", "train_kind": "ae",
+                                    "train_recipe": "blog", "train_batch_size": "1",
+                                    "train_optimizer": "sgd", "train_learning_rate": "0.005"})
+    at.button(key="train_submit_button").click().run()
+    assert any(m.value.startswith("**Training:**") for m in at.markdown)
+    at.switch_page(PAGES[4]).run()  # the gallery, while it trains
+    job = at.session_state["train_job"]
+    job.stop()
+    deadline = time.monotonic() + 60
+    while job.active:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    at.run()  # any page picks the result up...
+    at.switch_page(PAGES[0]).run()  # ...and the training page says what happened
+    assert "Stopped after epoch" in at.info[0].value
+    assert "epochs · sgd" in at.caption[0].value and "stopped" in at.caption[0].value

@@ -8,7 +8,7 @@ that widget state by hand, exactly as such a run leaves it; the browser tests
 (``tests/e2e/test_page_state.py``) walk the real thing.
 """
 
-from app_helpers import PAGES, chart, component_data, open_page, shown
+from app_helpers import PAGES, chart, component_data, finish_training, open_page, shown
 
 from latent_lab.settings import SETTINGS
 
@@ -63,7 +63,7 @@ def test_the_snapshot_on_view_survives_a_fragment_run_and_a_new_model():
     assert at.select_slider(key="train_snapshot").value == int(epoch)
     # A newly trained model opens on its own last snapshot.
     at.number_input(key="train_epochs").set_value(12)
-    at.button(key="train_submit_button").click().run()
+    finish_training(at.button(key="train_submit_button").click().run())
     assert not at.exception and not at.error
     assert at.select_slider(key="train_snapshot").value == 12
 
@@ -150,14 +150,14 @@ def test_a_number_out_of_range_is_named_on_the_page():
     at = open_page(TRAINING)
     before = at.caption[0].value
     at.number_input(key="train_epochs").set_value(5000)
-    at.button(key="train_submit_button").click().run()
+    finish_training(at.button(key="train_submit_button").click().run())
     assert not at.exception
     error = shown(at.error[0].value)
     assert "Not trained" in error and "Epochs" in error and "1 to 1000" in error and "5000" in error
     assert at.caption[0].value == before  # the model on view is kept
     at.number_input(key="train_learning_rate").set_value(0.0)
     at.number_input(key="train_epochs").set_value(4)
-    at.button(key="train_submit_button").click().run()
+    finish_training(at.button(key="train_submit_button").click().run())
     assert "Learning rate" in shown(at.error[0].value)
 
 
@@ -165,7 +165,7 @@ def test_choosing_the_blog_recipe_sets_every_setting_of_the_post():
     at = open_page(TRAINING)
     at.number_input(key="train_beta").set_value(4.0)
     at.number_input(key="train_kl_warmup").set_value(20)
-    at.button(key="train_submit_button").click().run()  # submitted, not trained: warm-up > 0 is fine
+    finish_training(at.button(key="train_submit_button").click().run())  # submitted, not trained: warm-up > 0 is fine
     at.radio(key="train_recipe").set_value("blog").run()
     values = {key: at.number_input(key=key).value for key in
               ("train_beta", "train_kl_warmup", "train_epochs", "train_batch_size",
