@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from latent_lab import model_cache, state, ui
-from latent_lab.catalog import KINDS
+from latent_lab import model_cache, state, training_session, ui
+from latent_lab.catalog import KINDS, describe
 from latent_lab.settings import EXPLORE_OPTIONS
 
 
@@ -48,6 +48,7 @@ def explored_models() -> Explored:
     if choice == "default":
         return Explored(default_ae, default_vae, ("default", "default"),
                         (KINDS["ae"].short, KINDS["vae"].short))
+    _models_from_link()
     chosen, notes = choose_explored(st.session_state.get("user_models_latest", {}),
                                     st.session_state.get("user_models_2d", {}))
     text = "\n".join(f"- {ui.plain(note)}" for note in notes)  # notes quote file names
@@ -63,6 +64,18 @@ def explored_models() -> Explored:
                       (entry["model"], entry["token"], f"Your {name}"))
     (ae, ae_token, ae_name), (vae, vae_token, vae_name) = picked
     return Explored(ae, vae, (ae_token, vae_token), (ae_name, vae_name))
+
+
+def _models_from_link() -> None:
+    """Train (or take from the cache) the models a link named for "my trained models"."""
+    pending = st.session_state.get("explore_pending") or {}
+    for kind, config in list(pending.items()):
+        if kind not in st.session_state.get("user_models_2d", {}):
+            with st.spinner(f"Training the {KINDS[kind].noun} from the link (once; it is then cached)…"):
+                model = model_cache.get_model(config)
+            training_session.remember_model(st.session_state, model,
+                                            f"from the link, {describe(config)}")
+        del pending[kind]
 
 
 def choose_explored(latest: dict, latest_2d: dict) -> tuple[dict, list[str]]:

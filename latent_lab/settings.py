@@ -6,6 +6,8 @@ table is the one place the pages, the URL and the tests learn what a setting may
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from latent_lab import catalog
 from latent_lab.limits import LIMITS
 from latent_lab.state import Bool, Choice, Float, Int, Pixels, Point, Setting, setting_table
@@ -26,8 +28,8 @@ _DEFAULT = catalog.model_config("vae")
 # The pinned latent point may lie anywhere a map could show; farther out nothing is drawn.
 LATENT_BOUND = 100.0
 
-SETTINGS = setting_table(
-    # Training dynamics
+# The training form's fields, in the order a recipe link lists them.
+FORM = (
     Setting("train_kind", "vae", Choice(tuple(KIND_LABELS))),
     Setting("train_recipe", "fast", Choice(tuple(RECIPE_LABELS))),
     Setting("train_latent_dim", _DEFAULT["latent_dim"], Int(1, LIMITS.max_latent)),
@@ -40,6 +42,53 @@ SETTINGS = setting_table(
     Setting("train_learning_rate", float(_DEFAULT["learning_rate"]),
             Float(LIMITS.min_learning_rate, LIMITS.max_learning_rate)),
     Setting("train_seed", _DEFAULT["random_state"], Int(0, LIMITS.max_seed)),
+)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A model as the training form describes it, in one line: its fields joined by "_".
+
+    ``vae_fast_2_32_1_0_300_128_adam_0.01_0`` is kind, recipe, latent size, hidden size, β,
+    warm-up, epochs, batch size, optimizer, learning rate and seed. Each field is checked
+    against its setting's bounds, so a link cannot ask for a model beyond the hosted limits;
+    ``latent_lab.training_session.config_of`` turns it into the model's config.
+    """
+
+    fields: tuple
+
+    def check(self, value):
+        if not isinstance(value, str):
+            raise ValueError("expected a recipe: " + "_".join(f.key[len("train_"):] for f in self.fields))
+        return self.parse(value)
+
+    def parse(self, text: str):
+        parts = text.split("_")
+        if len(parts) != len(self.fields) or len(text) > 120:
+            raise ValueError(f"expected {len(self.fields)} fields joined by _")
+        values = []
+        for field, part in zip(self.fields, parts, strict=True):
+            try:
+                values.append(field.kind.format(field.kind.parse(part)))
+            except ValueError as err:
+                raise ValueError(f"{field.key[len('train_'):]}: {err}") from None
+        return "_".join(values)
+
+    def format(self, value) -> str:
+        return value
+
+    def values(self, text: str) -> dict:
+        """The form's fields of a recipe, by name without the ``train_`` prefix."""
+        return {field.key[len("train_"):]: field.kind.parse(part)
+                for field, part in zip(self.fields, text.split("_"), strict=True)}
+
+
+RECIPE = Recipe(FORM)
+
+SETTINGS = setting_table(
+    # Training dynamics: the form, and the model on view (None: the shipped default VAE)
+    *FORM,
+    Setting("train_view", None, RECIPE, widget=False),
     Setting("train_more", 50, Int(1, LIMITS.max_epochs)),
     # The epoch of the latent snapshot on view; None: the model's last one.
     Setting("train_snapshot", None, Int(0, LIMITS.max_epochs)),
@@ -74,4 +123,7 @@ SETTINGS = setting_table(
     Setting("gen_seed", 0, Int(0, LIMITS.max_seed), widget=False),
     # Shared by the pages that explore models
     Setting("explore_models", "default", Choice(tuple(EXPLORE_OPTIONS))),
+    # The session's own 2-D models that "my trained models" explores, by their recipes.
+    Setting("explore_ae", None, RECIPE, widget=False),
+    Setting("explore_vae", None, RECIPE, widget=False),
 )

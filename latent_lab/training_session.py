@@ -16,7 +16,8 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 
 from latent_lab.catalog import build_model, describe, model_config
-from latent_lab.settings import SETTINGS
+from latent_lab.settings import RECIPE, SETTINGS
+from vae_core import RECIPES
 
 # The form's fields: (name, label). The widget key and the setting are ``train_<name>``.
 FORM_FIELDS = (
@@ -89,6 +90,36 @@ def training_config(kind: str, recipe: str, *, latent_dim: int, hidden_size: int
     config = model_config(kind, recipe, **overrides)
     build_model(config).validate_params()
     return config
+
+
+def config_of(recipe_text: str) -> dict:
+    """The config a recipe link describes; ``ValueError`` says what is wrong with it."""
+    fields = RECIPE.values(RECIPE.parse(recipe_text))
+    return check_form(fields.pop("kind"), fields.pop("recipe"), fields)
+
+
+def recipe_of(config: dict) -> str | None:
+    """The recipe link that trains ``config``, or None if the form cannot describe it.
+
+    (A model loaded from a file, or with several hidden layers, travels by file, not by link.)
+    """
+    if len(config["hidden_sizes"]) > 1:
+        return None
+    fields = {"latent_dim": config["latent_dim"],
+              "hidden_size": config["hidden_sizes"][0] if config["hidden_sizes"] else 0,
+              "beta": float(config.get("beta", SETTINGS["train_beta"].default)),
+              "kl_warmup": config.get("kl_warmup", SETTINGS["train_kl_warmup"].default),
+              "epochs": config["epochs"], "batch_size": config["batch_size"],
+              "optimizer": config["optimizer"], "learning_rate": float(config["learning_rate"]),
+              "seed": config["random_state"]}
+    for recipe in RECIPES:
+        try:
+            if check_form(config["kind"], recipe, fields) == config:
+                values = {"kind": config["kind"], "recipe": recipe, **fields}
+                return "_".join(f.kind.format(values[f.key[len("train_"):]]) for f in RECIPE.fields)
+        except ValueError:
+            continue
+    return None
 
 
 def submit(session: MutableMapping, kind: str, recipe: str) -> None:

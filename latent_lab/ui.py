@@ -6,7 +6,7 @@ import time
 
 import streamlit as st
 
-from latent_lab import state, training_session
+from latent_lab import catalog, model_cache, state, training_session
 
 # Every page of the app: (file, title, icon, one-line summary). The sidebar links and the landing
 # page's list come from here, and each page's title is its link's label.
@@ -36,6 +36,8 @@ def page(title: str, explanation: str) -> None:
     st.set_page_config(page_title=tab_title, page_icon="🔢", layout="wide")
     problems = state.begin_run()
     _follow_training()
+    problems += _models_from_link()
+    _models_to_link()
     navigation()
     if problems:
         # The lines quote what the link said: escaped, so a link cannot inject Markdown.
@@ -53,6 +55,69 @@ def _follow_training() -> None:
     note = training_session.collect(st.session_state)
     if note:
         st.session_state.train_note = note
+
+
+def _models_from_link() -> list[str]:
+    """On a session's first run, ask for the models its link names; return what can't be used.
+
+    A model travels by its recipe: the receiving server trains it (once: it is cached, or
+    shipped), the training page's model in a background job, the exploring pages' models when
+    they are first shown (``latent_lab.explore``).
+    """
+    if st.session_state.get("_links_applied"):
+        return []
+    st.session_state["_links_applied"] = True
+    problems = []
+    view = state.get("train_view")
+    if view is not None and "train_model" not in st.session_state:
+        try:
+            config = training_session.config_of(view)
+        except ValueError as err:
+            problems.append(f"“train_view”: {err}; showing the shipped default.")
+            state.put("train_view", None)
+        else:
+            st.session_state.train_model = model_cache.get_model(catalog.shipped_configs()["vae_default"])
+            st.session_state.train_source = "shipped default"
+            cached = model_cache.get_model(config) if model_cache.is_cached(config) else None
+            training_session.start(st.session_state, model_cache.trainer(), config, cached=cached,
+                                   note="from the link")
+    pending = {}
+    for kind in ("ae", "vae"):
+        recipe = state.get(f"explore_{kind}")
+        if recipe is None:
+            continue
+        try:
+            config = training_session.config_of(recipe)
+            if config["kind"] != kind or config["latent_dim"] != 2:
+                raise ValueError(f"expected a 2-D {kind.upper()}")
+        except ValueError as err:
+            problems.append(f"“explore_{kind}”: {err}.")
+            state.put(f"explore_{kind}", None)
+        else:
+            pending[kind] = config
+    st.session_state["explore_pending"] = pending
+    return problems
+
+
+def _models_to_link() -> None:
+    """Keep the link's model recipes in step with the session's models (None: nothing to say)."""
+    job = st.session_state.get("train_job")
+    if job is not None and job.active and job.cacheable:
+        state.put("train_view", training_session.recipe_of(job.config))
+    elif "train_model" in st.session_state:
+        model = st.session_state.train_model
+        own = st.session_state.train_source != "shipped default"
+        shareable = own and not st.session_state.train_source.startswith("uploaded")
+        state.put("train_view", training_session.recipe_of({"kind": model.kind, **model.get_params()})
+                  if shareable else None)
+    own_2d = st.session_state.get("user_models_2d", {})
+    for kind in ("ae", "vae"):
+        entry = own_2d.get(kind)
+        if entry is not None:
+            model = entry["model"]
+            recipe = (None if entry["source"].startswith("uploaded") else
+                      training_session.recipe_of({"kind": model.kind, **model.get_params()}))
+            state.put(f"explore_{kind}", recipe)
 
 
 def plain(text: str) -> str:

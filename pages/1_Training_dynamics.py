@@ -219,6 +219,8 @@ def scrubber(snapshots, view, labels):
     epoch = state.widget(st.select_slider, "Epoch", options=list(view.epochs), value=view.epoch,
                          key="train_snapshot",
                          help="Slide through the snapshots taken during training (0 = before).")
+    if epoch == view.epochs[-1]:
+        state.current().reset("train_snapshot")  # the last one is what a link shows anyway
     x_range, y_range = figures.axis_range(*snapshots)
     ui.plot(figures.latent_snapshot_figure(snapshots[view.epochs.index(epoch)], labels, epoch,
                                            x_range, y_range), key="train_snapshot_chart")

@@ -184,3 +184,31 @@ def test_latent_pin_and_digit_round_trip_through_the_url():
     data = component_data(again, "latent_explorer")
     assert data["pinned"] == [-2.5, 1.25]
     assert data["posterior"] == component_data(at, "latent_explorer")["posterior"]
+
+
+def test_a_trained_model_travels_by_its_recipe_in_the_link():
+    at = open_page(TRAINING, params={"train_epochs": "12", "train_seed": "5"})
+    finish_training(at.button(key="train_submit_button").click().run())
+    at.switch_page(GALLERY).run()
+    at.radio(key="explore_models").set_value("trained").run()
+    url = dict(at.query_params)
+    assert url["train_view"] == url["explore_vae"] == "vae_fast_2_32_1.0_0_12_128_adam_0.01_5"
+
+    other = open_page(GALLERY, params=url)  # a fresh browser on the copied link
+    assert other.caption[0].value == at.caption[0].value  # the same samples of the same model
+    assert chart(other, "gen_gallery_chart") == chart(at, "gen_gallery_chart")
+    other.switch_page(TRAINING).run()
+    finish_training(other)
+    at.switch_page(TRAINING).run()
+    assert "12 epochs · adam lr 0.01 · batch 128 · seed 5 (from the link" in other.caption[0].value
+    assert chart(other, "train_loss_chart") == chart(at, "train_loss_chart")
+
+
+def test_a_link_asking_for_too_much_work_is_refused_with_a_notice():
+    at = open_page(TRAINING, params={"train_view": "vae_blog_16_256_1.0_0_999999_1_sgd_0.003_0",
+                                     "explore_ae": "vae_fast_2_32_1.0_0_300_128_adam_0.01_0"})
+    assert not at.exception and not any(m.value.startswith("**Training:**") for m in at.markdown)
+    notice = shown(at.warning[0].value)
+    assert "train_view" in notice and "from 1 to 1000" in notice
+    assert "explore_ae" in notice and "expected a 2-D AE" in notice
+    assert at.caption[0].value.startswith("Showing: VAE") and "shipped default" in at.caption[0].value
