@@ -287,8 +287,21 @@ def project_2d(snapshots: np.ndarray) -> np.ndarray:
     return (snapshots - mean) @ axes  # (n_snap, n_points, 2)
 
 
+def strip_1d(snapshots: np.ndarray, labels: np.ndarray, spread: float = 0.3) -> np.ndarray:
+    """1-D codes drawn as a strip chart: z₁ across, one row per digit (with a fixed jitter).
+
+    Returns an array like :func:`project_2d`'s: (n_snap, n_points, 2).
+    """
+    snapshots = np.asarray(snapshots, dtype=float)[..., :1]  # (n_snap, n_points, 1)
+    labels = np.asarray(labels, dtype=float)
+    jitter = np.random.default_rng(0).uniform(-spread, spread, size=labels.shape)  # the same every run
+    rows = np.broadcast_to(labels + jitter, snapshots.shape[:2])[..., None]
+    return np.concatenate([snapshots, rows], axis=-1)
+
+
 def latent_snapshot_figure(codes: np.ndarray, labels: np.ndarray, epoch: int,
-                           x_range: Sequence[float], y_range: Sequence[float]) -> go.Figure:
+                           x_range: Sequence[float], y_range: Sequence[float],
+                           y_title: str = "z₂") -> go.Figure:
     """One training snapshot of the held-out codes, on fixed axes so snapshots compare."""
     codes = np.asarray(codes, dtype=float)
     labels = np.asarray(labels)
@@ -301,13 +314,18 @@ def latent_snapshot_figure(codes: np.ndarray, labels: np.ndarray, epoch: int,
     fig.update_layout(title=f"Latent codes after epoch {epoch}", height=420,
                       margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title="digit")
     fig.update_xaxes(range=list(x_range), title="z₁")
-    fig.update_yaxes(range=list(y_range), title="z₂")
+    fig.update_yaxes(range=list(y_range), title=y_title)
+    if y_title != "z₂":  # a strip chart: one row per digit
+        fig.update_yaxes(tickvals=list(range(10)), zeroline=False)
     return fig
 
 
 def latent_animation_figure(snapshots: np.ndarray, epochs: Sequence[int],
-                            labels: np.ndarray) -> go.Figure:
-    """The held-out codes moving through training, as a Plotly animation with play/pause."""
+                            labels: np.ndarray, y_title: str = "z₂") -> go.Figure:
+    """The held-out codes moving through training, as a Plotly animation with play/pause.
+
+    ``snapshots`` already in 2-D (:func:`project_2d` or :func:`strip_1d`) are drawn as they are.
+    """
     snapshots = project_2d(snapshots)
     labels = np.asarray(labels)
     x_range, y_range = axis_range(*snapshots)
@@ -350,7 +368,9 @@ def latent_animation_figure(snapshots: np.ndarray, epochs: Sequence[int],
         }],
     )
     fig.update_xaxes(range=list(x_range), title="z₁")
-    fig.update_yaxes(range=list(y_range), title="z₂")
+    fig.update_yaxes(range=list(y_range), title=y_title)
+    if y_title != "z₂":  # a strip chart: one row per digit
+        fig.update_yaxes(tickvals=list(range(10)), zeroline=False)
     return fig
 
 

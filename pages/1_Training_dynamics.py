@@ -201,7 +201,12 @@ with right:
     ui.plot(figures.kl_per_dim_figure(history), key="train_kl_chart")
 
 st.subheader("The held-out codes during training")
-snapshots = figures.project_2d(model.latent_snapshots_)  # (n_snap, n_test, 2)
+one_d = model.latent_dim == 1
+# (n_snap, n_test, 2): 2-D codes as they are, more dimensions on their main axes, one dimension
+# as a strip chart with a row per digit.
+snapshots = (figures.strip_1d(model.latent_snapshots_, labels) if one_d else
+             figures.project_2d(model.latent_snapshots_))
+y_title = "digit (a 1-D code: one row per digit)" if one_d else "z₂"
 # Each new model opens on its final snapshot: the learned latent space, not the random start.
 last_shown = st.session_state.get("train_snapshot_model")
 if last_shown is not None and last_shown != id(model):
@@ -223,7 +228,7 @@ def scrubber(snapshots, view, labels):
         state.current().reset("train_snapshot")  # the last one is what a link shows anyway
     x_range, y_range = figures.axis_range(*snapshots)
     ui.plot(figures.latent_snapshot_figure(snapshots[view.epochs.index(epoch)], labels, epoch,
-                                           x_range, y_range), key="train_snapshot_chart")
+                                           x_range, y_range, y_title=y_title), key="train_snapshot_chart")
 
 
 if view is None:
@@ -233,5 +238,5 @@ else:
     with scrub:
         scrubber(snapshots, view, labels)
     with animate:
-        ui.plot(figures.latent_animation_figure(snapshots, list(view.epochs), labels),
+        ui.plot(figures.latent_animation_figure(snapshots, list(view.epochs), labels, y_title=y_title),
                 key="train_anim_chart")

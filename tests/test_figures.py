@@ -173,3 +173,14 @@ def test_figures_are_deterministic(codes):
     assert a == b
 
 
+
+
+def test_a_1d_code_is_drawn_as_a_strip_with_one_row_per_digit():
+    snapshots = np.random.default_rng(0).normal(size=(3, 50, 1)) * 40  # wide codes
+    labels = np.arange(50) % 10
+    strip = figures.strip_1d(snapshots, labels)
+    assert strip.shape == (3, 50, 2)
+    np.testing.assert_array_equal(strip[..., 0], snapshots[..., 0])
+    assert np.all(np.abs(strip[..., 1] - labels) <= 0.3)  # each digit keeps its own row
+    fig = figures.latent_snapshot_figure(strip[0], labels, 5, (-100, 100), (-1, 10), y_title="digit")
+    assert fig.layout.yaxis.title.text == "digit" and list(fig.layout.yaxis.tickvals) == list(range(10))
