@@ -19,11 +19,8 @@ import streamlit as st
 import vae_core
 from latent_lab import catalog, explorer, jobs, measures
 from latent_lab.data import digits
-from latent_lab.limits import LIMITS
+from latent_lab.limits import LIMITS, MODEL_FILE_LIMITS
 from vae_core import load_model
-
-# The shipped assets (2 defaults + the 14-model β sweep) plus room for models trained live.
-MAX_MODELS = 32
 
 
 class _Slot:
@@ -32,7 +29,7 @@ class _Slot:
         self.model = None
 
 
-@st.cache_resource(max_entries=MAX_MODELS, show_spinner=False)
+@st.cache_resource(max_entries=LIMITS.max_cached_models, show_spinner=False)
 def _slot(key: tuple) -> _Slot:
     return _Slot()
 
@@ -133,9 +130,17 @@ def sweep_model(beta: float, warmup: bool):
 def load_uploaded(data: bytes):
     """A model from the bytes of an uploaded ``.npz`` file, kept by the session that uploaded it.
 
-    Raises ``vae_core.ModelFileError`` with a plain message for anything that is not a model.
+    The file is checked against the hosted limits before anything is allocated, and the model
+    must read images of the data the pages show. Raises ``vae_core.ModelFileError`` with a plain
+    message for anything else.
     """
-    return load_model(data)
+    model = load_model(data, limits=MODEL_FILE_LIMITS)
+    n_pixels = digits()[0].X_train.shape[1]
+    if model.input_dim != n_pixels:
+        raise vae_core.ModelFileError(
+            f"This model reads images of {model.input_dim} pixels; the digits here have {n_pixels} "
+            "(8 × 8). Load a model trained on them.")
+    return model
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)

@@ -16,9 +16,12 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 
 from latent_lab.catalog import build_model, describe, model_config
+from latent_lab.limits import check_training
 from latent_lab.settings import RECIPE, SETTINGS
 from vae_core import RECIPES
 
+# Images in the digits' training split: what a training's cost is estimated on.
+N_TRAIN = 1437
 # The form's fields: (name, label). The widget key and the setting are ``train_<name>``.
 FORM_FIELDS = (
     ("latent_dim", "Latent size"),
@@ -51,11 +54,12 @@ def recipe_values(kind: str, recipe: str) -> dict:
     return values
 
 
-def check_form(kind: str, recipe: str, values: dict) -> dict:
+def check_form(kind: str, recipe: str, values: dict, n_train: int = N_TRAIN) -> dict:
     """The config the form describes; ``ValueError`` names the field and says what it takes.
 
     Each field is checked against its setting's bounds (the hosted limits) before anything is
-    built, so no value typed into the form can ask for unbounded work.
+    built, and the whole against the limit on one training's CPU time (on ``n_train`` images),
+    so no value typed into the form, nor any link, can ask for unbounded work.
     """
     checked = {}
     for name, label in FORM_FIELDS:
@@ -67,7 +71,9 @@ def check_form(kind: str, recipe: str, values: dict) -> dict:
             checked[name] = SETTINGS[f"train_{name}"].kind.check(value)
         except ValueError as err:
             raise ValueError(f"{label}: {err}, got {value!r}.") from None
-    return training_config(kind, recipe, **checked)
+    config = training_config(kind, recipe, **checked)
+    check_training(config, n_train)
+    return config
 
 
 def training_config(kind: str, recipe: str, *, latent_dim: int, hidden_size: int, beta: float,

@@ -413,3 +413,18 @@ def test_a_training_that_ends_while_the_user_is_elsewhere_is_picked_up():
     at.switch_page(PAGES[0]).run()  # ...and the training page says what happened
     assert "Stopped after epoch" in at.info[0].value
     assert "epochs · sgd" in at.caption[0].value and "stopped" in at.caption[0].value
+
+
+def test_an_uploaded_model_for_other_images_is_refused_and_its_name_shown_as_text():
+    from vae_core import make_model
+
+    other = make_model("ae", input_dim=100, epochs=1).fit(np.random.default_rng(0).uniform(size=(50, 100)))
+    at = open_page(PAGES[0])
+    before = at.caption[0].value
+    name = "![x](http://example.com/x.png) :red[100].npz"
+    at.file_uploader(key="train_upload").upload(name, model_to_bytes(other)).run()
+    error = at.error[0].value
+    assert "images of 100 pixels" in shown(error) and "8 × 8" in shown(error)
+    assert "![x](" not in error and ":red[" not in error  # escaped: shown as typed, never rendered
+    assert name in shown(error)
+    assert at.caption[0].value == before  # the model on view is kept

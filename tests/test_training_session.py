@@ -85,3 +85,28 @@ def test_snapshot_view_keeps_a_valid_epoch_and_falls_back_to_the_last():
     assert view.epoch == 21 and view.epochs == (0, 10, 21)
     assert session.snapshot_view([0, 10, 21], 10).epoch == 10
     assert session.snapshot_view([0, 10, 21], 11).epoch == 21  # not a snapshot of this model
+
+
+def test_a_training_too_long_for_the_server_is_refused_with_what_to_change():
+    heavy = form(hidden_size=256, latent_dim=16, epochs=1000, batch_size=1, optimizer="sgd",
+                 learning_rate=0.003)
+    session.submit(heavy, "vae", "blog")
+    error = heavy["train_error"]
+    assert "minutes of CPU" in error and "at most 60 s" in error and "fewer epochs" in error
+    assert session.take_request(heavy) is None
+    # The post's own recipe, about 40 s, is allowed.
+    blog = form(**session.recipe_values("vae", "blog"))
+    session.submit(blog, "vae", "blog")
+    assert blog["train_error"] is None and session.take_request(blog) is not None
+
+
+def test_recipes_round_trip_and_refuse_what_the_form_cannot_make():
+    config = model_config("vae", "blog", beta=2.0, kl_warmup=50, random_state=9)
+    text = session.recipe_of(config)
+    assert text == "vae_blog_2_32_2.0_50_300_1_sgd_0.003_9"
+    assert session.config_of(text) == config
+    assert session.recipe_of(model_config("ae", hidden_sizes=(32, 16))) is None  # two hidden layers
+    with pytest.raises(ValueError, match="epochs"):
+        session.config_of("vae_fast_2_32_1.0_0_5000_128_adam_0.01_0")
+    with pytest.raises(ValueError, match="minutes of CPU"):
+        session.config_of("vae_blog_16_256_1.0_0_1000_1_sgd_0.003_0")
