@@ -72,9 +72,9 @@ def build_model(config: dict):
     return make_model(config["kind"], **params)
 
 
-def train_model(config: dict, callback=None):
-    """Fit the model of ``config`` on the training split, scored on the held-out split."""
-    split, _, _ = digits()
+def train_model(config: dict, callback=None, split=None):
+    """Fit the model of ``config`` on a training split (the digits'), scored on its held-out part."""
+    split = split if split is not None else digits()[0]
     return build_model(config).fit(split.X_train, X_val=split.X_test, callback=callback)
 
 

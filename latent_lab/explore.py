@@ -7,12 +7,13 @@ shipped default of a kind the session has none of, with a note saying which is w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import streamlit as st
 
-from latent_lab import model_cache, state, training_session, ui
+from latent_lab import catalog, model_cache, state, training_session, ui
 from latent_lab.catalog import KINDS, describe
+from latent_lab.data import Dataset, active, digits_dataset
 from latent_lab.settings import EXPLORE_OPTIONS
 
 
@@ -24,6 +25,7 @@ class Explored:
     vae: object
     tokens: tuple[str, str]  # (AE, VAE): "default", or the id of a session's own model
     names: tuple[str, str]  # (AE, VAE): "AE" / "VAE", or "Your AE" / "Your VAE"
+    dataset: Dataset = field(default_factory=digits_dataset)  # what both were trained on
 
     def model(self, kind: str):
         return self.ae if kind == "ae" else self.vae
@@ -44,13 +46,15 @@ def explored_models() -> Explored:
                           format_func=EXPLORE_OPTIONS.get, key="explore_models",
                           help="Models you train or load on the Training dynamics page can be "
                                "explored here too; each needs a 2-D latent space.")
+    dataset = active(st.session_state)
+    if not dataset.is_digits:
+        return _explored_on_upload(dataset)
     default_ae, default_vae = model_cache.default_models()
     if choice == "default":
         return Explored(default_ae, default_vae, ("default", "default"),
                         (KINDS["ae"].short, KINDS["vae"].short))
     _models_from_link()
-    chosen, notes = choose_explored(st.session_state.get("user_models_latest", {}),
-                                    st.session_state.get("user_models_2d", {}))
+    chosen, notes = choose_explored(*_own_models(dataset))
     text = "\n".join(f"- {ui.plain(note)}" for note in notes)  # notes quote file names
     if any("can't be drawn" in note for note in notes):
         st.warning(text)
@@ -64,6 +68,37 @@ def explored_models() -> Explored:
                       (entry["model"], entry["token"], f"Your {name}"))
     (ae, ae_token, ae_name), (vae, vae_token, vae_name) = picked
     return Explored(ae, vae, (ae_token, vae_token), (ae_name, vae_name))
+
+
+def _own_models(dataset: Dataset) -> tuple[dict, dict]:
+    """The session's latest models, and latest 2-D models, trained on ``dataset``, by kind."""
+    return tuple({kind: entry for kind, entry in st.session_state.get(key, {}).items()
+                  if entry["dataset"].token == dataset.token}
+                 for key in ("user_models_latest", "user_models_2d"))
+
+
+def _explored_on_upload(dataset: Dataset) -> Explored:
+    """The session's own models of its uploaded images; a kind it has none of gets the default
+    recipe trained on them (once, cached)."""
+    _, own_2d = _own_models(dataset)
+    picked, notes = [], []
+    for kind in ("ae", "vae"):
+        entry = own_2d.get(kind)
+        if entry is None:
+            config = catalog.model_config(kind, input_dim=dataset.n_pixels)
+            with st.spinner(f"Training the default {KINDS[kind].noun} on {dataset.name} (once)…"):
+                model = model_cache.get_model(config, dataset=dataset)
+            token = f"auto-{dataset.token}-{kind}"
+            notes.append(f"No 2-D {KINDS[kind].noun} of your images yet: showing the default one "
+                         f"({describe(config)}), trained on them.")
+        else:
+            model, token = entry["model"], entry["token"]
+            notes.append(f"Your {KINDS[kind].noun}: {entry['source']}.")
+        picked.append((model, token, f"Your {KINDS[kind].short}"))
+    st.info(f"You are working on {dataset.name}; these pages show models trained on them.\n"
+            + "\n".join(f"- {ui.plain(note)}" for note in notes))
+    (ae, ae_token, ae_name), (vae, vae_token, vae_name) = picked
+    return Explored(ae, vae, (ae_token, vae_token), (ae_name, vae_name), dataset)
 
 
 def _models_from_link() -> None:

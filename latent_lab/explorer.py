@@ -69,21 +69,6 @@ def _train_payload(key: str, images_bytes: bytes, shape: tuple, labels: tuple, t
     return {"key": key, "images": pixels_to_text(images), "labels": list(labels), "threshold": threshold}
 
 
-def nearest_threshold(X_train: np.ndarray, X_held_out: np.ndarray, quantile: float = 0.99) -> float:
-    """How far an image may lie from its nearest training image and still look like data.
-
-    The ``quantile`` of the held-out digits' distances to their nearest training digit: a
-    decoded image farther than that from every training image is off the data.
-    """
-    X_train = np.asarray(X_train, dtype=float)
-    X_held_out = np.asarray(X_held_out, dtype=float)
-    # |a - b|^2 = |a|^2 - 2 a.b + |b|^2, for every held-out / training pair at once
-    sq = (np.sum(X_held_out**2, axis=1)[:, None] - 2 * X_held_out @ X_train.T
-          + np.sum(X_train**2, axis=1)[None, :])  # (n_held_out, n_train)
-    nearest = np.sqrt(np.maximum(sq.min(axis=1), 0.0))
-    return float(np.quantile(nearest, quantile))
-
-
 def explorer_data(maps, labels, *, explorer_id: str = "latent", pinned=None, manifold: int = 0,
                   posterior: dict | None = None, train=None) -> dict:
     """Everything the component draws, as JSON.

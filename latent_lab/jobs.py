@@ -55,6 +55,8 @@ class Job:
     """One training run of one config, shared by every session that asks for it."""
 
     config: dict
+    token: str = "digits"  # the dataset it trains on (latent_lab.data)
+    data: tuple | None = None  # (X_train, X_val) of that dataset; None: the trainer's default
     base: object = None  # a model to continue from (its weights and training state)
     extra_epochs: int = 0
     cacheable: bool = True  # False: the config does not reproduce the result (an uploaded base)
@@ -70,7 +72,7 @@ class Job:
 
     @property
     def key(self) -> tuple:
-        return config_key(self.config)
+        return (self.token, config_key(self.config))
 
     @property
     def active(self) -> bool:
@@ -101,9 +103,11 @@ class Trainer:
     Parameters
     ----------
     data : callable
-        Returns ``(X_train, X_val)``, the images every job trains and scores on.
+        Returns ``(X_train, X_val)``, the images a job trains and scores on unless it brings
+        its own (an uploaded dataset).
     on_done : callable, optional
-        ``on_done(config, model)`` for every model a job finished (the page caches it).
+        ``on_done(config, model, token)`` for every model a job finished, ``token`` naming its
+        dataset (the page caches it).
     max_running : int
         Trainings that may run at the same time (the others wait for a free slot).
     """
@@ -117,20 +121,23 @@ class Trainer:
         self._jobs: dict[tuple, Job] = {}  # active jobs by config key
         self._lock = threading.Lock()
 
-    def submit(self, config: dict, base=None, extra_epochs: int = 0, cacheable: bool = True) -> Job:
+    def submit(self, config: dict, base=None, extra_epochs: int = 0, cacheable: bool = True,
+               token: str = "digits", data: tuple | None = None) -> Job:
         """The active job training ``config`` (joined), or a new one started now.
 
         With ``base`` (a fitted model whose config is ``config`` with ``extra_epochs`` fewer
         epochs), the job continues ``base`` instead of training from scratch; a ``base`` that
         this process did not train (loaded from a file) continues with a fresh optimizer, so its
-        result is not what ``config`` trains: pass ``cacheable=False``.
+        result is not what ``config`` trains: pass ``cacheable=False``. ``token`` and ``data``
+        name and hold the dataset (default: the trainer's).
         """
         with self._lock:
-            job = self._jobs.get(config_key(config)) if cacheable else None
+            job = self._jobs.get((token, config_key(config))) if cacheable else None
             if job is not None and job.active:
                 job.seen()
                 return job
-            job = Job(config=dict(config), base=base, extra_epochs=extra_epochs, cacheable=cacheable)
+            job = Job(config=dict(config), token=token, data=data, base=base, extra_epochs=extra_epochs,
+                      cacheable=cacheable)
             if cacheable:
                 self._jobs[job.key] = job
         threading.Thread(target=self._run, args=(job,), name=f"train-{job.id[:8]}", daemon=True).start()
@@ -161,7 +168,7 @@ class Trainer:
             traceback.print_exc()
 
     def _train(self, job: Job) -> None:
-        X_train, X_val = self.data()
+        X_train, X_val = job.data if job.data is not None else self.data()
         job.status = RUNNING
         job.started = time.monotonic()
         last = [0.0]
@@ -196,10 +203,10 @@ class Trainer:
             self._finish(job, ABANDONED if abandoned else STOPPED,
                          f"Stopped after epoch {trained} of {job.config['epochs']}.")
             if not abandoned and job.cacheable and self.on_done is not None:
-                self.on_done({"kind": model.kind, **model.get_params()}, model)
+                self.on_done({"kind": model.kind, **model.get_params()}, model, job.token)
             return
         if job.cacheable and self.on_done is not None:
-            self.on_done(job.config, model)
+            self.on_done(job.config, model, job.token)
         self._finish(job, DONE, f"Trained {trained} epochs in {time.monotonic() - job.started:.1f} s.")
 
     def _finish(self, job: Job, status: str, message: str) -> None:

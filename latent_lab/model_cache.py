@@ -14,11 +14,12 @@ import functools
 import threading
 import time
 
+import numpy as np
 import streamlit as st
 
 import vae_core
 from latent_lab import catalog, explorer, jobs, measures
-from latent_lab.data import digits
+from latent_lab.data import DIGITS, Dataset, digits, digits_dataset
 from latent_lab.limits import LIMITS, MODEL_FILE_LIMITS
 from vae_core import load_model
 
@@ -51,9 +52,15 @@ def _load_shipped(config: dict):
     return model
 
 
-def store(config: dict, model) -> None:
-    """Keep a model trained elsewhere (a background job) as the model of ``config``."""
-    slot = _slot(catalog.config_key(config))
+def _key(config: dict, token: str) -> tuple:
+    """The cache key of ``config`` trained on the dataset ``token`` (the digits' keys stay as they were)."""
+    key = catalog.config_key(config)
+    return key if token == DIGITS else (token, key)
+
+
+def store(config: dict, model, token: str = DIGITS) -> None:
+    """Keep a model trained elsewhere (a background job) as the model of ``config`` on ``token``."""
+    slot = _slot(_key(config, token))
     with slot.lock:
         if slot.model is None:
             slot.model = model
@@ -63,19 +70,20 @@ def store(config: dict, model) -> None:
 def trainer() -> jobs.Trainer:
     """The process's one trainer: background jobs, at most ``LIMITS.max_trainings`` at once."""
     def data():
-        split = digits()[0]
+        split = digits_dataset().split
         return split.X_train, split.X_test
 
     return jobs.Trainer(data, on_done=store, max_running=LIMITS.max_trainings)
 
 
-def is_cached(config: dict) -> bool:
+def is_cached(config: dict, dataset: Dataset | None = None) -> bool:
     """Whether ``config`` is trained already, or ships in ``assets/``: asking for it is instant."""
-    key = catalog.config_key(config)
-    return _slot(key).model is not None or key in _shipped_by_key()
+    token = DIGITS if dataset is None else dataset.token
+    key = _key(config, token)
+    return _slot(key).model is not None or (token == DIGITS and key in _shipped_by_key())
 
 
-def get_model(config: dict, progress=None):
+def get_model(config: dict, progress=None, dataset: Dataset | None = None):
     """The fitted model of ``config``: from the cache, the shipped assets, or trained now.
 
     Parameters
@@ -84,22 +92,25 @@ def get_model(config: dict, progress=None):
         A full config from :func:`latent_lab.catalog.model_config`.
     progress : callable, optional
         Receives the core's per-epoch ``fit`` callback dicts while this session trains.
+    dataset : Dataset, optional
+        What to train on: the digits (default, where the shipped models apply) or an upload.
 
     Raises
     ------
     vae_core.TrainingDivergedError
         If training diverges; nothing is cached, so asking again retries.
     """
-    slot = _slot(catalog.config_key(config))
+    dataset = dataset or digits_dataset()
+    slot = _slot(_key(config, dataset.token))
     if slot.model is not None:
         return slot.model
     if not slot.lock.acquire(blocking=False):
         _wait_for_other_session(slot)
     try:
         if slot.model is None:
-            model = _load_shipped(config)
+            model = _load_shipped(config) if dataset.is_digits else None
             if model is None:
-                model = catalog.train_model(config, callback=progress)
+                model = catalog.train_model(config, callback=progress, split=dataset.split)
             slot.model = model
         return slot.model
     finally:
@@ -127,36 +138,40 @@ def sweep_model(beta: float, warmup: bool):
     return get_model(catalog.shipped_configs()[catalog.sweep_name(beta, warmup)])
 
 
-def load_uploaded(data: bytes):
+def load_uploaded(data: bytes, dataset: Dataset | None = None):
     """A model from the bytes of an uploaded ``.npz`` file, kept by the session that uploaded it.
 
     The file is checked against the hosted limits before anything is allocated, and the model
     must read images of the data the pages show. Raises ``vae_core.ModelFileError`` with a plain
     message for anything else.
     """
+    dataset = dataset or digits_dataset()
     model = load_model(data, limits=MODEL_FILE_LIMITS)
-    n_pixels = digits()[0].X_train.shape[1]
-    if model.input_dim != n_pixels:
+    if model.input_dim != dataset.n_pixels:
         raise vae_core.ModelFileError(
-            f"This model reads images of {model.input_dim} pixels; the digits here have {n_pixels} "
-            "(8 × 8). Load a model trained on them.")
+            f"This model reads images of {model.input_dim} pixels; {dataset.name} have "
+            f"{dataset.n_pixels} ({dataset.side} × {dataset.side}). Load a model trained on them.")
     return model
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def explorer_data(tokens: tuple[str, str], names: tuple[str, str], _models: tuple):
+def explorer_data(tokens: tuple[str, str], names: tuple[str, str], data_token: str, _models: tuple,
+                  _dataset: Dataset):
     """What the latent explorer draws for an (AE, VAE) pair, built once per pair and shared.
 
     ``tokens`` name the two models ("default" for the shipped ones, which every session shares;
-    a session's own model has its own token) and, with ``names`` (the map titles), key the
-    cache; ``_models`` is the pair itself. The result is read-only: pages copy it before adding
-    what changes with each click (the pinned point, the manifold, a posterior).
+    a session's own model has its own token) and, with ``names`` (the map titles) and the
+    dataset's token, key the cache; ``_models`` is the pair itself. The result is read-only:
+    pages copy it before adding what changes with each click (the pinned point, a posterior).
     """
-    split, X_all, y_all = digits()
-    maps = [(kind, name, f"{name} latent space", model.encode(X_all), model)
+    split = _dataset.split
+    maps = [(kind, name, f"{name} latent space", model.encode(_dataset.X_all), model)
             for kind, name, model in zip(("ae", "vae"), names, _models, strict=True)]
-    threshold = explorer.nearest_threshold(split.X_train, split.X_test)
-    return explorer.explorer_data(maps, y_all, train=(split.X_train, split.y_train, threshold))
+    threshold = vae_core.off_manifold_threshold(split.X_train, split.X_test)
+    train_labels = (_dataset.colour_labels(split.y_train) if _dataset.labelled else
+                    np.zeros(len(split.X_train), dtype=np.int64))
+    return explorer.explorer_data(maps, _dataset.colour_labels(),
+                                  train=(split.X_train, train_labels, threshold))
 
 
 # Which shipped model a "default" token stands for, by kind.
@@ -181,9 +196,9 @@ def _own_evaluation(token: str, _model) -> dict:
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def holes(token: str, square: tuple, _model) -> dict:
+def holes(token: str, square: tuple, _model, _dataset: Dataset | None = None) -> dict:
     """Where the model's latent map (over ``square``) decodes off the data; see measures.holes."""
-    split = digits()[0]
+    split = (_dataset or digits_dataset()).split
     return measures.holes(_model, split.X_train, split.X_test, square)
 
 
@@ -203,7 +218,7 @@ def _own_curve(token: str, _model) -> dict:
 
 
 @st.cache_resource(max_entries=32, show_spinner=False)
-def quick_scores(model_id: int, _model) -> dict:
+def quick_scores(model_id: int, data_token: str, _model, _dataset: Dataset) -> dict:
     """The training page's figures of the model on view (measures.quick_scores), once per model."""
-    X_test = digits()[0].X_test
+    X_test = _dataset.split.X_test
     return {**measures.quick_scores(_model, X_test), "bce_floor": vae_core.bce_floor(X_test)}

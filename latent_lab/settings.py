@@ -21,8 +21,6 @@ INTERP_MODES = ("by class", "by index", "at random", "drawn by you")
 # How many examples of a class the interpolation page offers to pick from.
 N_PICKS = 12
 GALLERY_SIZES = (16, 25, 36, 49, 64, 100)
-N_HELD_OUT = 360
-N_DIGITS = 1797
 # The form opens on the shipped default VAE.
 _DEFAULT = catalog.model_config("vae")
 # The pinned latent point may lie anywhere a map could show; farther out nothing is drawn.
@@ -99,7 +97,7 @@ SETTINGS = setting_table(
     Setting("latent_z", None, Point(LATENT_BOUND), widget=False),
     Setting("latent_z_from", "", Choice(("", "AE", "VAE")), widget=False),
     # The digit whose VAE posterior is drawn (an index into all digits), and its draws' seed.
-    Setting("latent_digit", None, Int(0, N_DIGITS - 1)),
+    Setting("latent_digit", None, Int(0, LIMITS.max_rows - 1)),
     Setting("latent_draw_seed", 0, Int(0, LIMITS.max_seed), widget=False),
     # The β tradeoff
     Setting("beta_beta", 1.0, Choice(catalog.SWEEP_BETAS)),
@@ -108,12 +106,12 @@ SETTINGS = setting_table(
     Setting("interp_mode", "by class", Choice(INTERP_MODES)),
     Setting("interp_class_a", 3, Choice(tuple(range(10)))),
     Setting("interp_class_b", 7, Choice(tuple(range(10)))),
-    Setting("interp_index_a", 0, Int(0, N_HELD_OUT - 1)),
-    Setting("interp_index_b", 1, Int(0, N_HELD_OUT - 1)),
+    Setting("interp_index_a", 0, Int(0, LIMITS.max_rows - 1)),
+    Setting("interp_index_b", 1, Int(0, LIMITS.max_rows - 1)),
     Setting("interp_pick_a", 0, Int(0, N_PICKS - 1), widget=False),
     Setting("interp_pick_b", 0, Int(0, N_PICKS - 1), widget=False),
-    Setting("interp_draw_a", None, Pixels(64), widget=False),
-    Setting("interp_draw_b", None, Pixels(64), widget=False),
+    Setting("interp_draw_a", None, Pixels(LIMITS.max_side), widget=False),
+    Setting("interp_draw_b", None, Pixels(LIMITS.max_side), widget=False),
     Setting("interp_seed", 0, Int(0, LIMITS.max_seed), widget=False),
     Setting("interp_steps", 9, Int(3, 15)),
     # Generation gallery

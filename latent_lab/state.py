@@ -158,14 +158,20 @@ class Point:
 
 @dataclass(frozen=True)
 class Pixels:
-    """A small image drawn by hand: ``size`` pixels, one base-17 character each (sixteenths)."""
+    """A small square image drawn by hand, one base-17 character a pixel (sixteenths).
 
-    size: int
+    Any side from 2 up to ``max_side``: the text's length is the side squared.
+    """
+
+    max_side: int
     alphabet: str = "0123456789abcdefg"
 
     def check(self, value):
-        if not isinstance(value, str) or len(value) != self.size or not set(value) <= set(self.alphabet):
-            raise ValueError(f"expected {self.size} characters from 0-9 and a-g")
+        side = math.isqrt(len(value)) if isinstance(value, str) else 0
+        if (not 2 <= side <= self.max_side or side * side != len(value)
+                or not set(value) <= set(self.alphabet)):
+            raise ValueError(f"expected a square number of characters from 0-9 and a-g, up to "
+                             f"{self.max_side}×{self.max_side}")
         return value
 
     def parse(self, text: str):

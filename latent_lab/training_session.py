@@ -16,6 +16,7 @@ from collections.abc import MutableMapping
 from dataclasses import dataclass
 
 from latent_lab.catalog import build_model, describe, model_config
+from latent_lab.data import active
 from latent_lab.limits import check_training
 from latent_lab.settings import RECIPE, SETTINGS
 from vae_core import RECIPES
@@ -54,12 +55,13 @@ def recipe_values(kind: str, recipe: str) -> dict:
     return values
 
 
-def check_form(kind: str, recipe: str, values: dict, n_train: int = N_TRAIN) -> dict:
+def check_form(kind: str, recipe: str, values: dict, n_train: int = N_TRAIN, input_dim: int = 64) -> dict:
     """The config the form describes; ``ValueError`` names the field and says what it takes.
 
     Each field is checked against its setting's bounds (the hosted limits) before anything is
     built, and the whole against the limit on one training's CPU time (on ``n_train`` images),
-    so no value typed into the form, nor any link, can ask for unbounded work.
+    so no value typed into the form, nor any link, can ask for unbounded work. ``input_dim``
+    is the pixels of the images it trains on (an upload's, or the digits' 64).
     """
     checked = {}
     for name, label in FORM_FIELDS:
@@ -71,14 +73,14 @@ def check_form(kind: str, recipe: str, values: dict, n_train: int = N_TRAIN) -> 
             checked[name] = SETTINGS[f"train_{name}"].kind.check(value)
         except ValueError as err:
             raise ValueError(f"{label}: {err}, got {value!r}.") from None
-    config = training_config(kind, recipe, **checked)
+    config = training_config(kind, recipe, **checked, input_dim=input_dim)
     check_training(config, n_train)
     return config
 
 
 def training_config(kind: str, recipe: str, *, latent_dim: int, hidden_size: int, beta: float,
                     kl_warmup: int, epochs: int, batch_size: int, optimizer: str,
-                    learning_rate: float, seed: int) -> dict:
+                    learning_rate: float, seed: int, input_dim: int = 64) -> dict:
     """The config of the form's fields; ``ValueError`` says what is wrong with their combination.
 
     The autoencoder has no KL term, so ``beta`` and ``kl_warmup`` are dropped for it.
@@ -88,6 +90,8 @@ def training_config(kind: str, recipe: str, *, latent_dim: int, hidden_size: int
         "epochs": int(epochs), "batch_size": int(batch_size), "optimizer": optimizer,
         "learning_rate": float(learning_rate), "random_state": int(seed),
     }
+    if input_dim != 64:  # the digits' size is every recipe's default: configs stay as they were
+        overrides["input_dim"] = int(input_dim)
     if kind == "vae":
         if kl_warmup > epochs:
             raise ValueError(f"KL warm-up ({kl_warmup} epochs) is longer than training ({epochs} "
@@ -129,9 +133,11 @@ def recipe_of(config: dict) -> str | None:
 
 
 def submit(session: MutableMapping, kind: str, recipe: str) -> None:
-    """Queue the submitted form for training, or record why it can't be trained."""
+    """Queue the submitted form for training on the session's data, or record why it can't be."""
+    dataset = active(session)
     try:
-        config = check_form(kind, recipe, form_values(session))
+        config = check_form(kind, recipe, form_values(session), n_train=len(dataset.split.X_train),
+                            input_dim=dataset.n_pixels)
     except ValueError as err:
         session["train_error"] = f"Not trained: {err} The current model is kept."
         return
@@ -140,16 +146,21 @@ def submit(session: MutableMapping, kind: str, recipe: str) -> None:
 
 
 def start(session: MutableMapping, trainer, config: dict, *, cached=None, base=None, extra_epochs=0,
-          cacheable=True, note: str = "trained on request") -> None:
+          cacheable=True, note: str = "trained on request", dataset=None) -> None:
     """Put the model of ``config`` on view: at once if ``cached`` holds it, else by a training job.
 
     The session keeps the job (``train_job``) until :func:`collect` picks up its result, on this
-    page or another: training goes on when the user moves to another page.
+    page or another: training goes on when the user moves to another page. ``dataset`` (default:
+    the session's) is what the model trains on.
     """
+    dataset = dataset or active(session)
     if cached is not None:
-        show(session, cached, note, note=f"{note}, {describe(config)}")
+        show(session, cached, note, note=f"{note}, {describe(config)}", dataset=dataset)
         return
-    session["train_job"] = trainer.submit(config, base=base, extra_epochs=extra_epochs, cacheable=cacheable)
+    session["train_job"] = trainer.submit(
+        config, base=base, extra_epochs=extra_epochs, cacheable=cacheable, token=dataset.token,
+        data=None if dataset.is_digits else (dataset.split.X_train, dataset.split.X_test))
+    session["train_job_dataset"] = dataset
     session["train_job_note"] = note
     session["train_error"] = None
 
@@ -165,14 +176,15 @@ def collect(session: MutableMapping) -> str | None:
         return None
     del session["train_job"]
     note = session.pop("train_job_note", "trained on request")
+    dataset = session.pop("train_job_dataset", None)
     config = {"kind": job.model.kind, **job.model.get_params()} if job.model is not None else job.config
     if job.status == "done":
-        show(session, job.model, note, note=f"{note}, {describe(config)}")
+        show(session, job.model, note, note=f"{note}, {describe(config)}", dataset=dataset)
         return None
     if job.status in ("stopped", "abandoned") and job.model is not None:
         why = ("Training stopped when nobody had watched it for a while (you were on another page): "
                if job.status == "abandoned" else "")
-        show(session, job.model, f"{note}, stopped", note=f"{note}, {describe(config)}")
+        show(session, job.model, f"{note}, stopped", note=f"{note}, {describe(config)}", dataset=dataset)
         return f"{why}{job.message} Showing the model trained so far."
     fail(session, f"{job.message} The previous model is kept.")
     return None
@@ -187,16 +199,19 @@ def take_request(session: MutableMapping) -> dict | None:
     return session.pop("train_request", None)
 
 
-def show(session: MutableMapping, model, source: str, note: str | None = None) -> None:
+def show(session: MutableMapping, model, source: str, note: str | None = None, dataset=None) -> None:
     """Put ``model`` on view and remember it for the pages that explore the session's models.
 
     ``source`` says on the training page where the model came from; ``note`` (default: the
-    same) says it on the exploring pages, which don't show the model's settings.
+    same) says it on the exploring pages, which don't show the model's settings. ``dataset``
+    (default: the session's) is what the model was trained on.
     """
+    dataset = dataset or active(session)
     session["train_model"] = model
     session["train_source"] = source
+    session["train_dataset"] = dataset
     session["train_error"] = None
-    remember_model(session, model, note or source)
+    remember_model(session, model, note or source, dataset)
 
 
 def fail(session: MutableMapping, message: str) -> None:
@@ -204,9 +219,10 @@ def fail(session: MutableMapping, message: str) -> None:
     session["train_error"] = message
 
 
-def remember_model(session: MutableMapping, model, source: str) -> None:
+def remember_model(session: MutableMapping, model, source: str, dataset=None) -> None:
     """Record a model this session trained or loaded, for the pages that explore models."""
-    entry = {"model": model, "source": source, "token": uuid.uuid4().hex}
+    entry = {"model": model, "source": source, "token": uuid.uuid4().hex,
+             "dataset": dataset or active(session)}
     session.setdefault("user_models_latest", {})[model.kind] = entry
     if model.latent_dim == 2:
         session.setdefault("user_models_2d", {})[model.kind] = entry

@@ -7,6 +7,7 @@ import time
 import streamlit as st
 
 from latent_lab import catalog, model_cache, state, training_session
+from latent_lab.data import digits_dataset
 
 # Every page of the app: (file, title, icon, one-line summary). The sidebar links and the landing
 # page's list come from here, and each page's title is its link's label.
@@ -99,6 +100,10 @@ def _models_from_link() -> list[str]:
     return problems
 
 
+def active_dataset_of(dataset):
+    return dataset if dataset is not None else digits_dataset()
+
+
 def _models_to_link() -> None:
     """Keep the link's model recipes in step with the session's models (None: nothing to say)."""
     job = st.session_state.get("train_job")
@@ -107,7 +112,8 @@ def _models_to_link() -> None:
     elif "train_model" in st.session_state:
         model = st.session_state.train_model
         own = st.session_state.train_source != "shipped default"
-        shareable = own and not st.session_state.train_source.startswith("uploaded")
+        on_digits = active_dataset_of(st.session_state.get("train_dataset")).is_digits
+        shareable = own and on_digits and not st.session_state.train_source.startswith("uploaded")
         state.put("train_view", training_session.recipe_of({"kind": model.kind, **model.get_params()})
                   if shareable else None)
     own_2d = st.session_state.get("user_models_2d", {})
@@ -115,7 +121,8 @@ def _models_to_link() -> None:
         entry = own_2d.get(kind)
         if entry is not None:
             model = entry["model"]
-            recipe = (None if entry["source"].startswith("uploaded") else
+            # Only the digits travel with a link: a model of an upload, or from a file, does not.
+            recipe = (None if entry["source"].startswith("uploaded") or not entry["dataset"].is_digits else
                       training_session.recipe_of({"kind": model.kind, **model.get_params()}))
             state.put(f"explore_{kind}", recipe)
 

@@ -1,11 +1,18 @@
+import numpy as np
 import streamlit as st
 
 from latent_lab import catalog, exports, figures, jobs, measures, model_cache, state, ui
 from latent_lab import training_session as session
 from latent_lab.collapse import DIM_COLLAPSE_NATS, collapsed_dims
-from latent_lab.data import digits
+from latent_lab.data import active, digits_dataset, from_images
+from latent_lab.datasets import DataFileError, DataLimits, parse_upload
+from latent_lab.limits import LIMITS, check_training
 from latent_lab.settings import KIND_LABELS, OPTIMIZER_NAMES, RECIPE_LABELS
 from vae_core import ModelFileError, model_to_bytes
+
+# What an upload of images may be here (the hosted limits).
+UPLOAD_LIMITS = DataLimits(max_bytes=LIMITS.max_upload_mb * 2**20, max_rows=LIMITS.max_rows,
+                           max_side=LIMITS.max_side)
 
 ui.page(
     "Training dynamics",
@@ -16,8 +23,8 @@ ui.page(
     "per-sample loop (about a minute for the VAE).",
 )
 
-split = digits()[0]
 trainer = model_cache.trainer()
+dataset = active(st.session_state)  # what the form trains on: the digits, or an upload
 
 
 def _recipe_defaults() -> None:
@@ -27,9 +34,10 @@ def _recipe_defaults() -> None:
         state.put(f"train_{name}", value)
 
 
-def _train(config: dict, **kwargs) -> None:
-    cached = model_cache.get_model(config) if model_cache.is_cached(config) else None
-    session.start(st.session_state, trainer, config, cached=cached, **kwargs)
+def _train(config: dict, data=None, **kwargs) -> None:
+    data = data or active(st.session_state)
+    cached = model_cache.get_model(config, dataset=data) if model_cache.is_cached(config, data) else None
+    session.start(st.session_state, trainer, config, cached=cached, dataset=data, **kwargs)
 
 
 def _submit() -> None:
@@ -43,15 +51,28 @@ def _more(epochs: int) -> None:
     """Train the model on view ``epochs`` epochs more (Continue, or Step with 1)."""
     model = st.session_state.train_model
     config = {"kind": model.kind, **model.get_params(), "epochs": model.epochs + epochs}
+    data = st.session_state.get("train_dataset") or digits_dataset()  # what the model trained on
+    if not limits_ok(config, data):
+        return
     if getattr(model, "_run", None) is not None:
         # Trained in this process: continue exactly, as one longer run would have.
-        _train(config, base=model, extra_epochs=epochs, note="continued")
+        _train(config, data, base=model, extra_epochs=epochs, note="continued")
     elif st.session_state.train_source.startswith("uploaded"):
         # No optimizer state in a file: continue from its weights, not reproducible by config.
-        _train(config, base=model, extra_epochs=epochs, cacheable=False,
+        _train(config, data, base=model, extra_epochs=epochs, cacheable=False,
                note=f"{st.session_state.train_source}, {epochs} more epochs")
     else:
-        _train(config, note="continued")  # a shipped model: the longer run, from the start
+        _train(config, data, note="continued")  # a shipped model: the longer run, from the start
+
+
+def limits_ok(config: dict, data) -> bool:
+    """Whether ``config`` fits the hosted limits; if not, the page says why."""
+    try:
+        check_training(config, len(data.split.X_train))
+    except ValueError as err:
+        session.fail(st.session_state, f"Not trained: {err} The current model is kept.")
+        return False
+    return True
 
 
 def _upload() -> None:
@@ -59,7 +80,7 @@ def _upload() -> None:
     if upload is None:
         return
     try:
-        model = model_cache.load_uploaded(upload.getvalue())
+        model = model_cache.load_uploaded(upload.getvalue(), dataset)
     except ModelFileError as err:
         session.fail(st.session_state, f"Could not load {upload.name}: {err} The current model is kept.")
         return
@@ -75,6 +96,25 @@ job = st.session_state.get("train_job")
 busy = job is not None and job.active
 
 # While a model trains the settings fold away, so its live charts sit right under the title.
+def _upload_data() -> None:
+    files = st.session_state.get("train_data_upload") or []
+    if not files:
+        return
+    try:
+        images = parse_upload([(f.name, f.getvalue()) for f in files], UPLOAD_LIMITS)
+    except DataFileError as err:
+        session.fail(st.session_state, f"Could not use that data: {err} Nothing was changed.")
+        return
+    st.session_state.dataset = from_images(images)
+    st.session_state.train_error = None
+    st.session_state.train_note = (f"Loaded {st.session_state.dataset.name} ({images.source}). Press "
+                                   "Train to train a model on them; the exploring pages use them too.")
+
+
+def _use_digits() -> None:
+    st.session_state.pop("dataset", None)
+
+
 with st.expander("Model and training settings", expanded=not busy):
     top = st.columns([2, 3, 2])
     kind = state.widget(top[0].radio, "Model", list(KIND_LABELS), format_func=KIND_LABELS.get,
@@ -84,6 +124,17 @@ with st.expander("Model and training settings", expanded=not busy):
     with top[2].popover("Load a saved model (.npz)", width="stretch"):
         st.file_uploader("Model file", type=["npz"], key="train_upload", on_change=_upload,
                          disabled=busy)
+    with top[2].popover(f"Data: {dataset.name}", width="stretch"):
+        st.markdown("Train on your own square images (up to "
+                    f"{LIMITS.max_side}×{LIMITS.max_side}, {LIMITS.max_rows:,} of them, "
+                    f"{LIMITS.max_upload_mb} MB): a CSV with one image per row (and an optional "
+                    "`label` column), a `.npy`/`.npz` array, or a set of PNG files "
+                    "(`7_001.png` gives the label 7). Pixels are scaled to [0, 1].")
+        st.file_uploader("Images", type=["csv", "npz", "npy", "png"], accept_multiple_files=True,
+                         key="train_data_upload", on_change=_upload_data, disabled=busy)
+        if not dataset.is_digits:
+            st.button("Back to the 8×8 digits", on_click=_use_digits, key="train_digits_button",
+                      disabled=busy)
     with st.form("train_form", border=False):
         # No bounds in the boxes themselves: a browser refuses an out-of-range number silently,
         # so every value is checked on submit and a bad one is named on the page.
@@ -127,7 +178,10 @@ if st.session_state.get("train_error"):
 if note := st.session_state.pop("train_note", None):
     st.info(note)  # what became of a training that ended, here or while on another page
 
-labels = split.y_test
+# The held-out images' labels, for the maps' colours (one colour without labels).
+shown_data = st.session_state.get("train_dataset") or digits_dataset()
+labels = shown_data.colour_labels(shown_data.split.y_test) if shown_data.labelled else \
+    np.zeros(len(shown_data.split.X_test), dtype=np.int64)
 
 
 @st.fragment(run_every=0.3)
@@ -165,8 +219,9 @@ model = st.session_state.train_model
 config = {"kind": model.kind, **model.get_params()}
 history = model.history_
 st.caption(f"Showing: {catalog.describe(config)} ({ui.plain(st.session_state.train_source)}; "
-           f"trained in {model.seconds_:.1f} s).")
-scores = model_cache.quick_scores(id(model), model)
+           f"trained in {model.seconds_:.1f} s"
+           + ("" if shown_data.is_digits else f", on {shown_data.name}") + ").")
+scores = model_cache.quick_scores(id(model), shown_data.token, model, shown_data)
 metrics = st.columns(4)
 if history.get("val_loss"):
     unit = "MSE per pixel" if model.kind == "ae" else "nats"

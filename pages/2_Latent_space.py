@@ -1,7 +1,6 @@
 import streamlit as st
 
 from latent_lab import claims, explore, explorer, figures, model_cache, state, ui
-from latent_lab.data import digits
 
 ui.page(
     "Latent space: AE vs VAE",
@@ -25,7 +24,7 @@ holes = state.widget(controls[2].toggle, "Shade where decodings leave the data",
 
 def _take_pin() -> None:
     """Keep the point the user pinned; a dot clicked on the VAE map also picks its digit."""
-    pin = explorer.read_pin(st.session_state.latent_explorer.pin, len(digits()[2]))
+    pin = explorer.read_pin(st.session_state.latent_explorer.pin, len(explored.dataset.X_all))
     if pin is None:
         return
     try:
@@ -44,33 +43,41 @@ def _new_draws() -> None:
 @st.fragment
 def explore_latent_space(explored: explore.Explored, manifold_n: int, holes: bool) -> None:
     # A fragment: a click reruns the explorer and what depends on the pinned point only.
-    _, X_all, y_all = digits()
+    data = explored.dataset
+    X_all, y_all = data.X_all, data.y_all
     digit = state.get("latent_digit")
+    if digit is not None and digit >= len(X_all):
+        digit = None  # a number from another data set
     posterior = None
     if digit is not None:
         posterior = explorer.posterior_view(explored.vae, X_all[digit], state.get("latent_draw_seed"))
-    data = {**model_cache.explorer_data(explored.tokens, explored.names, (explored.ae, explored.vae)),
+    view = {**model_cache.explorer_data(explored.tokens, explored.names, data.token,
+                                        (explored.ae, explored.vae), data),
             "pinned": state.get("latent_z"), "manifold": manifold_n, "posterior": posterior}
     if holes:  # the cached maps are shared: add to copies
-        data["maps"] = [{**m, "holes": model_cache.holes(token, tuple(m["range"]), model)}
-                        for m, token, model in zip(data["maps"], explored.tokens,
+        view["maps"] = [{**m, "holes": model_cache.holes(token, tuple(m["range"]), model, data)}
+                        for m, token, model in zip(view["maps"], explored.tokens,
                                                    (explored.ae, explored.vae), strict=True)]
-    explorer.latent_explorer(data, key="latent_explorer", on_pin=_take_pin)
+    explorer.latent_explorer(view, key="latent_explorer", on_pin=_take_pin)
     if holes:
-        shares = [m["holes"]["share"] for m in data["maps"]]
-        ae_report = model_cache.evaluation("ae", explored.tokens[0], explored.ae)
-        vae_report = model_cache.evaluation("vae", explored.tokens[1], explored.vae)
-        st.caption(f"Off the data: {shares[0]:.0%} of the {explored.names[0]} map and {shares[1]:.0%} "
-                   f"of the {explored.names[1]} map as drawn; measured over each model's training "
-                   f"codes, {ae_report['off_manifold']['data_grid']:.0%} and "
-                   f"{vae_report['off_manifold']['data_grid']:.0%}.")
-        ui.claim(claims.ae_gaps_decode_to_garbage(ae_report, vae_report))
+        shares = [m["holes"]["share"] for m in view["maps"]]
+        said = (f"Off the data: {shares[0]:.0%} of the {explored.names[0]} map and {shares[1]:.0%} "
+                f"of the {explored.names[1]} map as drawn")
+        if data.is_digits:
+            ae_report = model_cache.evaluation("ae", explored.tokens[0], explored.ae)
+            vae_report = model_cache.evaluation("vae", explored.tokens[1], explored.vae)
+            st.caption(f"{said}; measured over each model's training codes, "
+                       f"{ae_report['off_manifold']['data_grid']:.0%} and "
+                       f"{vae_report['off_manifold']['data_grid']:.0%}.")
+            ui.claim(claims.ae_gaps_decode_to_garbage(ae_report, vae_report))
+        else:
+            st.caption(f"{said}.")
 
     st.subheader("The reparameterization trick, visible")
     left, right = st.columns([1, 3])
     with left:
-        digit = state.widget(st.number_input, "Digit # (or click a dot on the VAE map)", min_value=0,
-                             max_value=len(y_all) - 1, step=1, key="latent_digit",
+        digit = state.widget(st.number_input, "Image # (or click a dot on the VAE map)", min_value=0,
+                             max_value=len(X_all) - 1, step=1, key="latent_digit", value=digit,
                              placeholder="none picked")
         st.button("New draws", on_click=_new_draws, key="latent_draws_button",
                   disabled=digit is None)
@@ -82,15 +89,16 @@ def explore_latent_space(explored: explore.Explored, manifold_n: int, holes: boo
         post = explorer.posterior_view(explored.vae, X_all[digit], state.get("latent_draw_seed"))
         images = [X_all[digit], explored.vae.decode([post["mu"]])[0],
                   *explored.vae.decode(post["draws"])]
-        labels = ["the digit", "decode(μ)", *(f"draw {k + 1}" for k in range(len(post["draws"])))]
+        labels = ["the image", "decode(μ)", *(f"draw {k + 1}" for k in range(len(post["draws"])))]
         ui.plot(figures.image_grid_figure(images, len(images), col_labels=labels, cell_px=64),
                 key="latent_posterior_chart")
         mu, sigma = post["mu"], post["sigma"]
+        which = f"Image #{digit}" + ("" if y_all is None else f" (a {y_all[digit]})")
         st.caption(
-            f"Digit #{digit} (a {y_all[digit]}): the VAE's encoder says μ = ({mu[0]:.2f}, {mu[1]:.2f}) "
+            f"{which}: the VAE's encoder says μ = ({mu[0]:.2f}, {mu[1]:.2f}) "
             f"and σ = ({sigma[0]:.2f}, {sigma[1]:.2f}). Training never decodes μ itself: it decodes "
             "a draw z = μ + σ·ε, so every point of the red cloud on the VAE map must decode to this "
-            "digit, which is what fills the space between clusters. The autoencoder has no σ: it "
+            "image, which is what fills the space between clusters. The autoencoder has no σ: it "
             "decodes its code exactly, and nothing asks the points around it to mean anything."
         )
 

@@ -4,7 +4,7 @@ import streamlit as st
 from latent_lab import claims, exports, figures, measures, model_cache, state, ui
 from latent_lab.catalog import SWEEP_BETAS, SWEEP_WARMUP_EPOCHS, sweep_name
 from latent_lab.collapse import COLLAPSE_NATS
-from latent_lab.data import digits, one_per_class
+from latent_lab.data import active, digits, one_per_class
 
 ui.page(
     "The β tradeoff",
@@ -18,6 +18,9 @@ ui.page(
     f"first {SWEEP_WARMUP_EPOCHS} epochs. Every figure is measured on held-out digits.",
 )
 
+if not active(st.session_state).is_digits:
+    st.info(f"You are working on {active(st.session_state).name}; this page measures the models shipped "
+            "with the app, trained on the 8×8 digits.")
 controls = st.columns([3, 1])
 beta = state.widget(controls[0].select_slider, "β", options=list(SWEEP_BETAS),
                     format_func="{:g}".format, key="beta_beta")

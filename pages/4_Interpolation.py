@@ -2,7 +2,7 @@ import numpy as np
 import streamlit as st
 
 from latent_lab import explore, exports, figures, pickers, state, ui
-from latent_lab.data import digits, one_per_class
+from latent_lab.data import one_per_class
 from latent_lab.settings import INTERP_MODES, N_PICKS
 from vae_core import lerp, slerp
 
@@ -16,8 +16,11 @@ ui.page(
 )
 
 explored = explore.explored_models()
-split = digits()[0]
-n_test = len(split.y_test)
+data = explored.dataset
+split = data.split
+n_test = len(split.X_test)
+# Without labels there are no classes to pick from.
+modes = INTERP_MODES if data.labelled else tuple(m for m in INTERP_MODES if m != "by class")
 
 
 def _reroll() -> None:
@@ -42,7 +45,7 @@ def _drawing(end: str):
 
 
 controls = st.columns([3, 2])
-mode = state.widget(controls[0].radio, "Choose the two digits", INTERP_MODES, key="interp_mode",
+mode = state.widget(controls[0].radio, "Choose the two images", modes, key="interp_mode",
                     horizontal=True)
 steps = state.widget(controls[1].slider, "Steps", 3, 15, key="interp_steps")
 
@@ -51,7 +54,8 @@ if mode == "by class":
     chosen = []
     for column, end, label in zip(ends, "ab", ("From digit", "To digit"), strict=True):
         with column:
-            digit = state.widget(st.selectbox, label, range(10), key=f"interp_class_{end}")
+            classes = [int(c) for c in np.unique(split.y_test)]
+            digit = state.widget(st.selectbox, label, classes, key=f"interp_class_{end}")
             examples = np.flatnonzero(split.y_test == digit)[:N_PICKS]
             pick = min(state.get(f"interp_pick_{end}"), len(examples) - 1)
             pickers.pick_image(split.X_test[examples], pick, key=f"interp_thumbs_{end}",
@@ -69,20 +73,23 @@ elif mode == "at random":
     ends[1].caption(f"pair #{state.get('interp_seed')}")
 
 if mode == "drawn by you":
-    # Until something is drawn, each pad starts from a held-out 3 and 7.
-    first = one_per_class(split.y_test)
+    # Until something is drawn, each pad starts from a held-out image (a 3 and a 7 of the digits).
+    starts = one_per_class(split.y_test)[[3, 7]] if data.is_digits else (0, 1)
     pair = []
-    for column, end, label, start in zip(ends, "ab", ("From", "To"), (3, 7), strict=True):
-        drawn = state.get(f"interp_draw_{end}") or pickers.pixels_to_text(split.X_test[first[start]])
+    for column, end, label, start in zip(ends, "ab", ("From", "To"), starts, strict=True):
+        drawn = state.get(f"interp_draw_{end}")
+        if drawn is None or len(drawn) != data.n_pixels:  # nothing drawn yet, or for another size
+            drawn = pickers.pixels_to_text(split.X_test[start])
         with column:
-            st.markdown(f"**{label}:** drag on the pad to draw a digit.")
-            pickers.draw_pad(drawn, 8, key=f"interp_pad_{end}", on_change=_drawing(end))
+            st.markdown(f"**{label}:** drag on the pad to draw.")
+            pickers.draw_pad(drawn, data.side, key=f"interp_pad_{end}", on_change=_drawing(end))
         pair.append(pickers.text_to_pixels(drawn))
     pair = np.asarray(pair)
     names = ("your first drawing", "your second drawing")
 else:
-    pair = split.X_test[[a, b]]  # (2, 64)
-    names = tuple(f"held-out #{i} (a {split.y_test[i]})" for i in (a, b))
+    pair = split.X_test[[a, b]]  # (2, side²)
+    names = tuple(f"held-out #{i}" + ("" if split.y_test is None else f" (a {split.y_test[i]})")
+                  for i in (a, b))
 
 if np.array_equal(pair[0], pair[1]):
     st.warning("Both ends are the same image, so every step decodes the same point. Pick another "
@@ -108,12 +115,12 @@ with right:
     st.download_button("Download these paths (.png)", exports.images_png(np.vstack(rows), steps),
                        file_name="interpolation.png", mime="image/png", key="interp_png_button")
 
-_, X_all, y_all = digits()
+X_all, colours = data.X_all, data.colour_labels()
 columns = st.columns(2)
 for column, kind, name in zip(columns, ("ae", "vae"), explored.names, strict=True):
     codes = explored.model(kind).encode(X_all)
     x_range, y_range = figures.axis_range(codes, *(p for _, p, _ in paths[name]))
     with column:
-        ui.plot(figures.latent_map_figure(codes, y_all, title=f"{name} latent space",
+        ui.plot(figures.latent_map_figure(codes, colours, title=f"{name} latent space",
                                           x_range=x_range, y_range=y_range, paths=paths[name]),
                 key=f"interp_{kind}_map_chart")

@@ -3,7 +3,6 @@ import streamlit as st
 
 from latent_lab import claims, explore, exports, figures, measures, model_cache, state, ui
 from latent_lab.catalog import KINDS
-from latent_lab.data import digits
 from latent_lab.settings import GALLERY_SIZES, KIND_LABELS
 from vae_core import judge_images
 
@@ -36,14 +35,15 @@ controls[3].button("Reseed", on_click=_reseed, key="gen_reseed_button", type="pr
 
 model = explored.model(kind)
 token = explored.tokens[kind == "vae"]
+data = explored.dataset
 label = f"Your {KINDS[kind].noun}" if explored.is_own(kind) else KIND_LABELS[kind]
 seed = state.get("gen_seed")
-images, Z = model.sample(n, temperature=temperature, random_state=seed)  # (n, 64), (n, 2)
-split, X_all, y_all = digits()
-now = judge_images(images, reference=split.X_train)
-st.caption(f"{label} · {n} draws of N(0, {temperature:g}²·I) · seed {seed} · the judge: quality "
-           f"{now['quality']:.2f}, {now['classes_covered']} kinds of digit, diversity "
-           f"{now['class_entropy']:.2f} nats")
+images, Z = model.sample(n, temperature=temperature, random_state=seed)  # (n, side²), (n, 2)
+# The digit judge knows the 8×8 digits only: other images are shown without its scores.
+now = judge_images(images, reference=data.split.X_train) if data.is_digits else None
+st.caption(f"{label} · {n} draws of N(0, {temperature:g}²·I) · seed {seed}" + (
+    f" · the judge: quality {now['quality']:.2f}, {now['classes_covered']} kinds of digit, "
+    f"diversity {now['class_entropy']:.2f} nats" if now else ""))
 
 left, right = st.columns([3, 2])
 with left:
@@ -54,12 +54,16 @@ with left:
                        file_name=f"samples_T{temperature:g}_seed{seed}.png", mime="image/png",
                        key="gen_png_button")
 with right:
-    codes = model.encode(X_all)
+    codes = model.encode(data.X_all)
     x_range, y_range = figures.axis_range(codes, Z)
-    ui.plot(figures.latent_map_figure(codes, y_all, title=f"{label}: where the "
+    ui.plot(figures.latent_map_figure(codes, data.colour_labels(), title=f"{label}: where the "
                                       "draws fall", x_range=x_range, y_range=y_range,
                                       extra_points=("draws", Z)), key="gen_map_chart")
 
+if not data.is_digits:
+    st.info(f"The digit judge behind this page's measurements knows only the 8×8 digits, not "
+            f"{data.name}: the samples are shown without its scores.")
+    st.stop()
 st.subheader("What temperature does, measured")
 curve = model_cache.temperature_curve(kind, token, model)
 # How the judge rates real held-out digits: the same for every model.

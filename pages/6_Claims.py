@@ -2,7 +2,7 @@ import pandas as pd
 import streamlit as st
 
 from latent_lab import claims, explore, measures, model_cache, ui
-from latent_lab.data import digits
+from latent_lab.data import active, digits
 
 ui.page(
     "Claims",
@@ -15,7 +15,11 @@ ui.page(
     "farther from every training digit than 99% of held-out digits do.",
 )
 
-explored = explore.explored_models()
+if not active(st.session_state).is_digits:
+    st.info(f"You are working on {active(st.session_state).name}; this page measures the models shipped "
+            "with the app, trained on the 8×8 digits.")
+explored = (explore.explored_models() if active(st.session_state).is_digits else
+            explore.Explored(*model_cache.default_models(), ("default", "default"), ("AE", "VAE")))
 reports = measures.shipped_evaluations()
 ae = model_cache.evaluation("ae", explored.tokens[0], explored.ae)
 vae = model_cache.evaluation("vae", explored.tokens[1], explored.vae)

@@ -137,7 +137,7 @@ def test_picking_a_digit_shows_its_posterior_and_new_draws():
     post = data["posterior"]
     assert post["map"] == "vae" and len(post["draws"]) == 8 and min(post["sigma"]) > 0
     strip = heatmap_z(at, "latent_posterior_chart")
-    assert "Digit #5" in at.caption[-1].value
+    assert "Image #5 (a 5)" in at.caption[-1].value
     at.button(key="latent_draws_button").click().run()
     again = component_data(at, "latent_explorer")["posterior"]
     assert again["mu"] == post["mu"] and again["draws"] != post["draws"]
@@ -301,10 +301,10 @@ def test_two_sessions_asking_for_one_config_train_it_once(monkeypatch):
     calls = []
     real_train = catalog.train_model
 
-    def slow_train(cfg, callback=None):
+    def slow_train(cfg, callback=None, split=None):
         calls.append(cfg)
         time.sleep(0.3)  # both sessions are surely asking while this one trains
-        return real_train(cfg, callback)
+        return real_train(cfg, callback, split)
 
     monkeypatch.setattr(catalog, "train_model", slow_train)
     results = [None, None]

@@ -8,6 +8,7 @@ that widget state by hand, exactly as such a run leaves it; the browser tests
 (``tests/e2e/test_page_state.py``) walk the real thing.
 """
 
+import numpy as np
 from app_helpers import PAGES, chart, component_data, finish_training, open_page, shown
 
 from latent_lab.settings import SETTINGS
@@ -212,3 +213,44 @@ def test_a_link_asking_for_too_much_work_is_refused_with_a_notice():
     assert "train_view" in notice and "from 1 to 1000" in notice
     assert "explore_ae" in notice and "expected a 2-D AE" in notice
     assert at.caption[0].value.startswith("Showing: VAE") and "shipped default" in at.caption[0].value
+
+
+def _csv_of_images(n=200, side=12, seed=0):
+    """A labelled CSV of ``n`` random ``side`` × ``side`` images (0..255 pixels)."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 4, size=n)
+    pixels = rng.integers(0, 256, size=(n, side * side))
+    pixels[:, : side * 2] = labels[:, None] * 60  # something a model can learn per class
+    header = "label," + ",".join(f"p{i}" for i in range(side * side))
+    rows = [",".join(map(str, [label, *row])) for label, row in zip(labels, pixels, strict=True)]
+    return ("\n".join([header, *rows]) + "\n").encode()
+
+
+def test_own_images_are_trained_on_and_every_page_works_on_them():
+    at = open_page(TRAINING, params={"train_epochs": "20"})
+    at.file_uploader(key="train_data_upload").upload("mine.csv", _csv_of_images()).run()
+    assert not at.exception and not at.error
+    assert "Loaded your 200 images of 12×12, labelled" in at.info[0].value
+    finish_training(at.button(key="train_submit_button").click().run())
+    assert not at.error and "on your 200 images of 12×12" in at.caption[0].value
+    assert at.session_state["train_model"].input_dim == 144
+    for page in (LATENT, INTERP, GALLERY, BETA, CLAIMS):
+        at.switch_page(page).run()
+        assert not at.exception, (page, at.exception)
+        assert "your 200 images" in at.info[0].value, page
+    at.switch_page(LATENT).run()
+    maps = component_data(at, "latent_explorer")["maps"]
+    assert component_data(at, "latent_explorer")["side"] == 12 and len(maps[0]["x"]) == 200
+    at.switch_page(INTERP).run()
+    assert at.radio(key="interp_mode").options == ["by class", "by index", "at random", "drawn by you"]
+
+
+def test_bad_data_is_refused_with_what_to_fix_and_nothing_is_lost():
+    at = open_page(TRAINING)
+    before = at.caption[0].value
+    ragged = b"1,2,3,4\n1,2,3\n" * 40
+    at.file_uploader(key="train_data_upload").upload("bad.csv", ragged).run()
+    error = shown(at.error[0].value)
+    assert "Could not use that data" in error and "Nothing was changed" in error
+    assert at.caption[0].value == before and "train_data_upload" in at.session_state
+    assert "dataset" not in at.session_state

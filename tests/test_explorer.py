@@ -66,13 +66,6 @@ def test_training_images_travel_as_one_character_per_pixel():
     assert text_to_pixels(text).tolist() == images[0].tolist()
 
 
-def test_nearest_threshold_is_a_quantile_of_held_out_distances():
-    train = np.zeros((3, 2))
-    held_out = np.array([[0.0, 1.0], [0.0, 2.0], [0.0, 3.0], [0.0, 4.0], [0.0, 5.0]])
-    assert explorer.nearest_threshold(train, held_out, quantile=0.5) == pytest.approx(3.0)
-    assert explorer.nearest_threshold(train, held_out, quantile=1.0) == pytest.approx(5.0)
-
-
 @pytest.mark.parametrize("pin", [
     None, "x", [], {"map": "pca", "x": 0, "y": 0}, {"map": "ae", "x": "1", "y": 0},
     {"map": "ae", "x": float("nan"), "y": 0}, {"map": "vae", "x": True, "y": 0},

@@ -27,11 +27,11 @@ def wait(job, timeout=60.0):
 
 def test_a_job_trains_the_config_and_hands_it_over():
     done = []
-    trainer = jobs.Trainer(data, on_done=lambda config, model: done.append((config, model)))
+    trainer = jobs.Trainer(data, on_done=lambda config, model, token: done.append((config, model, token)))
     config = model_config("ae", epochs=5, random_state=101)
     job = wait(trainer.submit(config))
     assert job.status == jobs.DONE and job.model.get_params()["epochs"] == 5
-    assert done == [(config, job.model)]
+    assert done == [(config, job.model, "digits")]
     progress = job.progress()
     assert progress.epoch == 5 and progress.history["epoch"] == [1, 2, 3, 4, 5]
     assert progress.codes.shape == (len(digits()[0].X_test), 2)
@@ -50,7 +50,7 @@ def test_sessions_asking_for_one_config_share_one_job():
 
 def test_stop_keeps_the_epochs_trained_and_their_config():
     done = []
-    trainer = jobs.Trainer(data, on_done=lambda config, model: done.append(config))
+    trainer = jobs.Trainer(data, on_done=lambda config, model, token: done.append(config))
     job = trainer.submit(model_config("vae", "blog", epochs=50, random_state=103))
     while job.progress().epoch < 2:
         job.seen()
@@ -114,3 +114,16 @@ def test_a_broken_job_fails_visibly_instead_of_running_forever():
     job = wait(trainer.submit(model_config("ae", epochs=2, random_state=110)))
     assert job.status == jobs.FAILED and "no data" in job.message
     assert threading.active_count() < 50
+
+
+def test_the_same_config_on_other_images_is_another_job():
+    trainer = jobs.Trainer(data)
+    config = model_config("ae", epochs=3, random_state=111)
+    rng = np.random.default_rng(0)
+    other = (rng.uniform(size=(100, 64)), rng.uniform(size=(20, 64)))
+    a = trainer.submit(config)
+    b = trainer.submit(config, token="upload-x", data=other)
+    assert a is not b
+    wait(a), wait(b)
+    assert not np.array_equal(a.model.flat_params_, b.model.flat_params_)
+    assert b.progress().codes.shape == (20, 2)
