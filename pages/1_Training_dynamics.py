@@ -178,14 +178,18 @@ if st.session_state.get("train_error"):
 if note := st.session_state.pop("train_note", None):
     st.info(note)  # what became of a training that ended, here or while on another page
 
-# The held-out images' labels, for the maps' colours (one colour without labels).
+def held_out_colours(data) -> np.ndarray:
+    """The held-out images' labels as colours (one colour without labels)."""
+    return (data.colour_labels(data.split.y_test) if data.labelled else
+            np.zeros(len(data.split.X_test), dtype=np.int64))
+
+
 shown_data = st.session_state.get("train_dataset") or digits_dataset()
-labels = shown_data.colour_labels(shown_data.split.y_test) if shown_data.labelled else \
-    np.zeros(len(shown_data.split.X_test), dtype=np.int64)
+labels = held_out_colours(shown_data)
 
 
 @st.fragment(run_every=0.3)
-def live(job) -> None:
+def live(job, labels) -> None:
     """The job's charts, redrawn while it trains; the whole page reruns when it ends."""
     job.seen()
     progress = job.progress()
@@ -212,7 +216,7 @@ def live(job) -> None:
 
 if busy:
     st.markdown(f"**Training:** {catalog.describe(job.config)}")
-    live(job)
+    live(job, held_out_colours(st.session_state.get("train_job_dataset") or digits_dataset()))
     st.stop()
 
 model = st.session_state.train_model

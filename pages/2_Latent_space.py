@@ -4,12 +4,12 @@ from latent_lab import claims, explore, explorer, figures, model_cache, state, u
 
 ui.page(
     "Latent space: AE vs VAE",
-    "Each dot is one of the 1,797 digit images, placed where the encoder puts its 2-D code and "
-    "coloured by the digit it shows (the models never saw the labels). **Move the pointer over "
-    "either map** and both decoders turn the point under it into an 8×8 image, next to the "
-    "training digit it lies nearest to (close: a memory; far: something new). Click to pin a "
-    "point. Click a dot on the VAE map to see that digit's posterior: the cloud of codes the VAE "
-    "samples from while it trains.",
+    "Each dot is one image (the 1,797 digits, unless you train on your own), placed where the "
+    "encoder puts its 2-D code and coloured by the digit it shows (the models never saw the "
+    "labels). **Move the pointer over either map** and both decoders turn the point under it "
+    "into an image, next to the training image it lies nearest to (close: a memory; far: "
+    "something new). Click to pin a point. Click a dot on the VAE map to see that image's "
+    "posterior: the cloud of codes the VAE samples from while it trains.",
 )
 
 explored = explore.explored_models()

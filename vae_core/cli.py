@@ -6,7 +6,7 @@ import sys
 import time
 from pathlib import Path
 
-from .bench import print_report, run_bench
+from .bench import epoch_time, print_report, run_bench
 from .data import split_digits
 from .evaluation import evaluate_model
 from .io import load_model, save_model
@@ -47,6 +47,10 @@ def build_parser():
     bench.add_argument("--seeds", type=int, nargs="+", metavar="SEED",
                        help=f"one run per seed (at most {MAX_BENCH_SEEDS}) and the spread over them; replaces --seed")
     bench.add_argument("--json", action="store_true")
+    sizes = commands.add_parser("epoch-time", help="seconds per epoch of the default VAE by image size")
+    sizes.add_argument("--images", type=int, default=10_000, help="random images per size")
+    sizes.add_argument("--sides", type=int, nargs="+", default=[8, 28], help="image sides to time")
+    sizes.add_argument("--json", action="store_true")
 
     evaluate = commands.add_parser("evaluate", help="score a saved model on the held-out digits")
     evaluate.add_argument("model_path", metavar="MODEL.npz", help="a model saved by train --save")
@@ -184,6 +188,21 @@ def command_evaluate(args):
     return 0
 
 
+def command_epoch_time(args):
+    """Seconds per epoch of the default fast VAE on random images of each side (one run)."""
+    if not 1 <= args.images <= 100_000 or not all(2 <= side <= 64 for side in args.sides):
+        raise ValueError("--images must be 1 to 100,000 and every --sides value 2 to 64.")
+    rows = [{"side": side, "images": args.images, "seconds_per_epoch": epoch_time(side, args.images)}
+            for side in args.sides]
+    if args.json:
+        print(json.dumps(rows))
+    else:
+        for row in rows:
+            print(f"{row['side']:2d} x {row['side']:<2d}: {row['images']:,} images, "
+                  f"{row['seconds_per_epoch'] * 1e3:.1f} ms per epoch")
+    return 0
+
+
 def main(argv=None):
     args = build_parser().parse_args(argv)
     try:
@@ -191,6 +210,8 @@ def main(argv=None):
             return command_train(args)
         if args.command == "evaluate":
             return command_evaluate(args)
+        if args.command == "epoch-time":
+            return command_epoch_time(args)
         return command_bench(args)
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
