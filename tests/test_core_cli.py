@@ -159,3 +159,10 @@ def test_spread_names_the_seeds_that_diverged_or_collapsed():
 def test_bench_seeds_are_bounded(capsys):
     assert main(["bench", "--seeds", *map(str, range(11))]) == 2
     assert "at most 10 seeds" in capsys.readouterr().err
+
+
+def test_epoch_time_reports_seconds_per_epoch_by_image_size(capsys):
+    assert main(["epoch-time", "--images", "300", "--sides", "8", "16", "--json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["side"] for r in rows] == [8, 16] and all(r["seconds_per_epoch"] > 0 for r in rows)
+    assert main(["epoch-time", "--images", "0"]) == 2
