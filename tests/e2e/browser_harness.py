@@ -594,8 +594,13 @@ def nginx_executable():
 def render_nginx_conf(template, port, upstreams, run_dir):
     """The nginx config of ``template`` for ``port``, the ``upstreams`` (host:port) and ``run_dir``."""
     servers = "\n        ".join(f"server {address};" for address in upstreams)
-    return (Path(template).read_text().replace("@@PORT@@", str(port))
-            .replace("@@REPLICAS@@", servers).replace("@@RUNDIR@@", str(run_dir)))
+    lines = []
+    for line in Path(template).read_text().splitlines():
+        if not line.lstrip().startswith("#"):  # the comments name the placeholders
+            line = (line.replace("@@PORT@@", str(port)).replace("@@REPLICAS@@", servers)
+                    .replace("@@RUNDIR@@", str(run_dir)))
+        lines.append(line)
+    return "\n".join(lines) + "\n"
 
 
 class NginxProxy:
