@@ -51,12 +51,12 @@ CATEGORIES = (
     ("plotly_chart: to_json", lambda f: "plotly/io/_json.py" in f),
     ("plotly_chart: re-validate figure", lambda f: "return_figure_from_figure_or_data" in f),
     ("figure building (figures.py + plotly objects)", lambda f: "latent_lab/figures.py" in f),
+    ("download button (model_to_bytes, media files)",
+     lambda f: "model_to_bytes" in f or "media_file" in f or "download_button" in f),
     ("model encode/decode/sample (vae_core)", lambda f: "vae_core/" in f),
     ("explorer data (latent_lab/explorer.py)", lambda f: "latent_lab/explorer.py" in f),
     ("component mount (streamlit components v2)", lambda f: "streamlit/components/v2" in f),
     ("plotly_chart: other", lambda f: "streamlit/elements/plotly_chart.py" in f),
-    ("download button (model_to_bytes, media files)",
-     lambda f: "model_to_bytes" in f or "media_file" in f or "download_button" in f),
     ("protobuf / messages", lambda f: "google/protobuf" in f or "forward_msg" in f
      or "streamlit/proto" in f),
     ("page state and URL (latent_lab/state.py)", lambda f: "latent_lab/state.py" in f),
@@ -80,8 +80,14 @@ def categorise(stack: str) -> str:
     return "other (interpreter, imports)"
 
 
+# Innermost frames where a thread waits rather than works (sleeping, polling its sockets, waiting
+# for work); py-spy does not always tell these from work, so they are dropped.
+IDLE_LEAVES = ("(selectors.py:", "polling_path_watcher.py:90)", "(concurrent/futures/thread.py:81)",
+               "Condition.wait (threading.py", "Event.wait (threading.py")
+
+
 def read_profile(path: Path):
-    """Samples per category, and per function the samples whose stack includes it."""
+    """Samples per category, and per function the samples whose stack includes it (idle dropped)."""
     by_category = collections.Counter()
     inclusive = collections.Counter()
     leaf = collections.Counter()
@@ -91,6 +97,8 @@ def read_profile(path: Path):
         if not stack:
             continue
         n = int(count)
+        if any(mark in stack.rsplit(";", 1)[-1] for mark in IDLE_LEAVES):
+            continue
         total += n
         by_category[categorise(stack)] += n
         for frame in set(stack.split(";")):
@@ -209,7 +217,24 @@ async def memory_with_sessions(browser, server, n_sessions):
     return memory
 
 
+def analyse(folder: Path):
+    """Categories of the py-spy recordings already in ``folder`` (profile-*.txt)."""
+    report = {"profile": {}}
+    for path in sorted(folder.glob("profile-*.txt")):
+        total, by_category, _, _ = read_profile(path)
+        report["profile"][path.stem.removeprefix("profile-")] = {
+            "server_cpu_s": "?", "samples": total,
+            "categories": {k: round(v / total, 3) for k, v in by_category.most_common()}}
+    for name, prof in report["profile"].items():
+        print(f"\n{name} ({prof['samples']} samples, idle dropped)")
+        for category, share in prof["categories"].items():
+            print(f"  {100 * share:5.1f} %  {category}")
+
+
 async def main_async(args):
+    if args.analyse:
+        analyse(Path(args.analyse))
+        return
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     report = {}
@@ -244,6 +269,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--out", default=str(REPO_ROOT / "artifacts" / "load"))
     parser.add_argument("--name", help="file name of the report (default: server_cost)")
+    parser.add_argument("--analyse", metavar="DIR", help="only categorise the py-spy recordings "
+                        "(profile-*.txt) already in DIR")
     parser.add_argument("--repeats", type=int, default=12, help="visits, slider steps and clicks")
     parser.add_argument("--trains", type=int, default=3, help="retrainings, missed then hit")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy breakdown")

@@ -21,5 +21,10 @@ def pytest_addoption(parser):
                     help="how long the crowd acts (default 3, or $LOAD_MINUTES)")
     group.addoption("--load-sessions", type=int, default=int(os.environ.get("LOAD_SESSIONS", 20)),
                     help="concurrent browser sessions (default 20, or $LOAD_SESSIONS)")
+    group.addoption("--load-server-arg", action="append",
+                    default=os.environ.get("LOAD_SERVER_ARGS", "").split(),
+                    help="a streamlit option for the server, to compare settings, e.g. "
+                         "--load-server-arg=--runner.postScriptGC=false ($LOAD_SERVER_ARGS: "
+                         "several, space-separated)")
     group.addoption("--load-out", default=os.environ.get("LOAD_OUT", "artifacts/load"),
                     help="where the JSON report goes (default artifacts/load, or $LOAD_OUT)")

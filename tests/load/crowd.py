@@ -60,6 +60,23 @@ SLIDERS = {TRAINING: "train_snapshot", BETA: "beta_beta", INTERP: "interp_steps"
            GALLERY: "gen_temperature"}
 ACTIONS = ("open", "visit", "slider", "click", "train")
 
+# The harness's run counter counts animation frames forever (a requestAnimationFrame loop), which
+# costs an idle page about 0.07 of a core in headless Chromium: 20 pages would burn 1.5 of this
+# machine's 2 cores doing nothing. The crowd's pages count frames only for a few frames after
+# each finished run, which is all that waiting for a drawn rerun needs.
+_FOREVER = """  const tick = () => { window.__stFramesSinceFinish += 1; requestAnimationFrame(tick); };
+  requestAnimationFrame(tick);"""
+_AFTER_RUNS = """  let ticking = false;
+  const tick = () => {
+    window.__stFramesSinceFinish += 1;
+    if (window.__stFramesSinceFinish < 3) requestAnimationFrame(tick); else ticking = false;
+  };
+  const startTicks = () => { if (!ticking) { ticking = true; requestAnimationFrame(tick); } };"""
+_ON_FINISH = "window.__stFramesSinceFinish = 0;\n          window.__stFinishedAt"
+assert _FOREVER in RUN_COUNTER_JS and _ON_FINISH in RUN_COUNTER_JS
+LIGHT_RUN_COUNTER_JS = RUN_COUNTER_JS.replace(_FOREVER, _AFTER_RUNS).replace(
+    _ON_FINISH, "startTicks();\n          " + _ON_FINISH)
+
 # A visitor's window: a laptop's (fewer pixels to draw than the browser tests' window).
 LAPTOP = {"width": 1280, "height": 800}
 # Epochs of the model a visitor retrains: small, so a training is about as long as a page visit.
@@ -136,7 +153,7 @@ async def act(page, action, timeout_ms, poll_ms):
 async def new_visitor_page(browser, timeout_ms=120_000, viewport=VIEWPORT):
     context = await browser.new_context(viewport=viewport)
     context.set_default_timeout(timeout_ms)  # clicks and reads, under load too
-    await context.add_init_script(RUN_COUNTER_JS)
+    await context.add_init_script(LIGHT_RUN_COUNTER_JS)
     await context.add_init_script(ACTION_CLOCK_JS)
     return await context.new_page()
 
@@ -234,6 +251,7 @@ class Log:
     """What every visitor did and what went wrong."""
 
     start: float = field(default_factory=time.perf_counter)
+    acting_from: float = 0.0  # seconds from start when the whole crowd began to act
     records: list[Record] = field(default_factory=list)
     errors: list[dict] = field(default_factory=list)
 
@@ -347,9 +365,9 @@ class Meter:
 class CrowdOptions:
     sessions: int = 20
     minutes: float = 3.0
-    # Visitors arrive spread over this many seconds: loading the app's frontend costs a browser
-    # far more CPU than the server, and 20 at once would only measure Chromium on 2 cores.
-    ramp_s: float = 60.0
+    # Visitors arrive spread over this many seconds, before the crowd acts: opening the app costs
+    # the browser some 8 s of CPU (the server 0.6 s), so 20 arrivals take minutes on 2 cores.
+    ramp_s: float = 30.0
     think_s: tuple[float, float] = (1.0, 4.0)  # a pause between actions, uniform in this range
     train_every: int = 6  # on average one retraining per this many actions
     seed_pool: int = 40  # seeds to retrain with: the first use of each misses the cache
@@ -357,8 +375,19 @@ class CrowdOptions:
     poll_ms: int = 100  # how often the waits look at the page
 
 
-async def visitor(browser, url, number, deadline, options, log, seed):
-    """One person: open the app, then visit, slide, click and retrain until ``deadline``."""
+@dataclass
+class Start:
+    """When the crowd starts acting together, and until when: set once every visitor is in."""
+
+    go: asyncio.Event = field(default_factory=asyncio.Event)
+    deadline: float = 0.0
+
+
+async def visitor(browser, url, number, start, options, log, seed, opened):
+    """One person: open the app, wait for the crowd, then visit, slide, click and retrain.
+
+    ``opened`` is a future set once the app is open (or failed to open).
+    """
     rng = random.Random(seed)
     timeout, poll = options.timeout_s * 1000, options.poll_ms
     page = await new_visitor_page(browser, timeout, LAPTOP)
@@ -370,8 +399,11 @@ async def visitor(browser, url, number, deadline, options, log, seed):
         except (ActionFailed, PlaywrightError) as err:
             log.error(number, "open", HOME, str(err).splitlines()[0])
             return
+        finally:
+            opened.set_result(number)
+        await start.go.wait()
         failures = 0
-        while time.perf_counter() < deadline and failures < 3:
+        while time.perf_counter() < start.deadline and failures < 3:
             await asyncio.sleep(rng.uniform(*options.think_s))  # a person reads the page
             if current == TRAINING and rng.random() < 1 / options.train_every * 3:
                 action = "train"
@@ -414,17 +446,32 @@ async def visitor(browser, url, number, deadline, options, log, seed):
 
 
 async def run_crowd(browser, server, options, log, rng):
-    """``options.sessions`` visitors for ``options.minutes``; the measurements of the phase."""
+    """``options.sessions`` visitors together for ``options.minutes``; the measurements.
+
+    The visitors arrive one by one over ``options.ramp_s`` and open the app; once every one is in,
+    they all act for ``options.minutes``. Returns the measurements of the arrival and of the
+    acting (``Meter.stop``); the log keeps each action.
+    """
+    arrival = Meter(server.process.pid)
+    arrival.start()
+    start = Start()
+    tasks, opened = [], []
+    for number in range(options.sessions):
+        opened.append(asyncio.get_running_loop().create_future())
+        tasks.append(asyncio.ensure_future(visitor(browser, server.url, number, start, options, log,
+                                                   rng.randrange(2**32), opened[-1])))
+        await asyncio.sleep(options.ramp_s / options.sessions)  # visitors arrive one by one
+    await asyncio.gather(*opened)
+    arrived = await arrival.stop()
     meter = Meter(server.process.pid)
     meter.start()
-    deadline = time.perf_counter() + options.minutes * 60
-    tasks = []
-    for number in range(options.sessions):
-        tasks.append(asyncio.ensure_future(
-            visitor(browser, server.url, number, deadline, options, log, rng.randrange(2**32))))
-        await asyncio.sleep(options.ramp_s / options.sessions)  # visitors arrive one by one
+    start.deadline = time.perf_counter() + options.minutes * 60
+    log.acting_from = round(time.perf_counter() - log.start, 2)
+    start.go.set()
     await asyncio.gather(*tasks)
-    return await meter.stop()
+    acting = await meter.stop()
+    acting["arrival"] = arrived
+    return acting
 
 
 async def launch(playwright):

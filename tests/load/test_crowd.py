@@ -7,8 +7,9 @@ or ``pytest tests/load -m load --load-minutes 0.5`` is a quick check. It writes 
 Phases, all against one fresh ``streamlit run app.py``:
 
 1. warm-up: one session visits every page (the first visits load the shipped models);
-2. the crowd (``crowd.run_crowd``): the visitors arrive over 10 s and act until the time is up;
-   errors, actions per type, latency per type, the server's CPU and memory, the client's CPU;
+2. the crowd (``crowd.run_crowd``): the visitors arrive one by one over 30 s and open the app;
+   once all are in, they act together for ``--load-minutes``: errors, actions per type, latency
+   per type, the server's CPU and memory, the browsers' CPU (the machine's other processes too);
 3. the crowd leaves: the server's memory at once and after a minute with no session (and its idle
    CPU over that minute);
 4. cost per action (``crowd.solo_costs``): one session repeats each action type alone, and the
@@ -61,11 +62,12 @@ async def measure(server, options):
         # 2. the crowd
         log = crowd.Log()
         report["crowd"] = await crowd.run_crowd(browser, server, options, log, random.Random(0))
-        report["crowd"]["actions"] = len(log.records)
+        report["crowd"]["actions"] = sum(r.action != "open" for r in log.records)
         report["crowd"]["peak_rss_mib"] = round(server.peak_rss_kib() / 1024, 1)  # VmHWM
         report["latency"] = crowd.latency_table(log.records)
         report["errors"] = log.errors
-        report["actions_per_session"] = [sum(r.session == s for r in log.records)
+        report["crowd"]["sessions_acting"] = len({r.session for r in log.records if r.action == "open"})
+        report["actions_per_session"] = [sum(r.session == s and r.action != "open" for r in log.records)
                                          for s in range(options.sessions)]
         trains = [r for r in log.records if r.action == "train"]
         report["trainings"] = {"count": len(trains),
@@ -102,7 +104,8 @@ def split_crowd_cpu(report):
     messages, more rerun bookkeeping).
     """
     solo = report["solo"]["by_type"]
-    counts = {name: row["count"] for name, row in report["latency"].items()}
+    # The opens happened while the visitors arrived, before the measured phase.
+    counts = {name: row["count"] for name, row in report["latency"].items() if name != "open"}
     idle = report["after_clients_leave"]["idle_server_cpu_ms_per_s"] / 1000
     measured = report["crowd"]["server_cpu_s"] - idle * report["crowd"]["wall_s"]
     estimated = sum(counts[name] * solo[name]["server_cpu_ms_per_action"] / 1000
@@ -120,8 +123,11 @@ def split_crowd_cpu(report):
 
 def summary(report):
     c, lat, per = report["crowd"], report["latency"], report["server_per_action"]
+    a = c["arrival"]
     lines = [
-        f"{report['options']['sessions']} sessions for {report['options']['minutes']:g} min: "
+        f"arrival: {report['options']['sessions']} visitors opened the app in {a['wall_s']:.0f} s "
+        f"(server {a['server_cpu_s']:.0f} s CPU, browsers {a['client_cpu_s']:.0f} s CPU)",
+        f"{c['sessions_acting']} sessions together for {report['options']['minutes']:g} min: "
         f"{c['actions']} actions, {len(report['errors'])} errors",
         f"{'action':8} {'count':>6} {'p50 s':>7} {'p95 s':>7} {'solo p50':>9} "
         f"{'server CPU solo':>16} {'in the crowd':>13} {'browser CPU solo':>17}",
@@ -154,10 +160,13 @@ def test_a_crowd_of_browser_sessions_gets_every_answer(request, tmp_path, capsys
     out = Path(request.config.getoption("--load-out"))
     out = out if out.is_absolute() else REPO_ROOT / out
     out.mkdir(parents=True, exist_ok=True)
-    with StreamlitServer(REPO_ROOT, log_path=tmp_path / "server.log") as server:
+    server_args = [part for arg in request.config.getoption("--load-server-arg")
+                   for part in arg.split("=", 1)]
+    with StreamlitServer(REPO_ROOT, log_path=tmp_path / "server.log", args=server_args) as server:
         # Every action has its own timeout; this bounds the whole run as well.
         budget = options.minutes * 60 + 900
         report = asyncio.run(asyncio.wait_for(measure(server, options), timeout=budget))
+    report["server_args"] = server_args
     stamp = time.strftime("%Y%m%d-%H%M%S")
     text = json.dumps(report, indent=1)
     (out / f"crowd-{stamp}.json").write_text(text)
@@ -166,7 +175,8 @@ def test_a_crowd_of_browser_sessions_gets_every_answer(request, tmp_path, capsys
         print("\n" + summary(report) + f"\nwritten: {out / f'crowd-{stamp}.json'}")
 
     assert report["errors"] == [], report["errors"][:5]
-    assert min(report["actions_per_session"]) >= 3, report["actions_per_session"]
+    assert report["crowd"]["sessions_acting"] == options.sessions
+    assert min(report["actions_per_session"]) >= 2, report["actions_per_session"]  # all acted
     for action in ("open", "visit", "slider", "click"):
         assert report["latency"].get(action, {}).get("count", 0) > 0, f"no {action} happened"
     if options.minutes >= 1:
