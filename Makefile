@@ -10,7 +10,7 @@ PORT ?= 8501
 # threadpoolctl reports Prescott as "Katmai": OpenBLAS serves both names from one kernel table.
 CORETYPES ?= Prescott Sandybridge Haswell
 
-.PHONY: run test check portability lint assets bench clean
+.PHONY: run test check portability lint assets bench clean load server-cost replicas
 
 $(BIN)/.runtime-installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,7 @@ run: $(BIN)/.runtime-installed
 
 test: $(BIN)/.dev-installed
 	./scripts/ensure_chromium.sh
+	./scripts/ensure_proxy.sh
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
@@ -60,6 +61,24 @@ assets: $(BIN)/.runtime-installed
 
 bench: $(BIN)/.runtime-installed
 	$(BIN)/python -m vae_core bench
+
+# 20 browser sessions against one server for 3 minutes (LOAD_MINUTES=0.5 for a quick check);
+# figures in artifacts/load/. Not part of `make test`.
+load: $(BIN)/.dev-installed
+	./scripts/ensure_chromium.sh
+	$(BIN)/python -m pytest tests/load -m load
+
+# Server CPU per action with one session, and where it goes (py-spy is installed for it).
+server-cost: $(BIN)/.dev-installed
+	./scripts/ensure_chromium.sh
+	$(BIN)/pip install --quiet py-spy==0.4.3
+	$(BIN)/python scripts/server_cost.py
+
+# REPLICAS copies of the app behind nginx on http://127.0.0.1:$(PORT) (deploy/nginx.conf).
+REPLICAS ?= 2
+replicas: $(BIN)/.dev-installed
+	./scripts/ensure_proxy.sh
+	$(BIN)/python scripts/serve_replicas.py --replicas $(REPLICAS) --port $(PORT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -93,6 +93,9 @@ _RUN_COUNTER_JS = """
 """
 
 
+RUN_COUNTER_JS = _RUN_COUNTER_JS  # for the async drivers (tests/load)
+
+
 def chromium_executable():
     """Path of the system Chromium (``$CHROMIUM_EXECUTABLE`` or on PATH), else None.
 
@@ -138,11 +141,14 @@ class StreamlitServer:
     Use as a context manager, or call ``start()`` and ``stop()``.
     """
 
-    def __init__(self, app_dir=REPO_ROOT, script="app.py", port=None, log_path=None):
+    def __init__(self, app_dir=REPO_ROOT, script="app.py", port=None, log_path=None, args=(),
+                 env=None):
         self.app_dir = Path(app_dir)
         self.script = script
         self.port = port or free_port()
         self.log_path = Path(log_path) if log_path else None
+        self.args = list(args)  # more ``streamlit run`` options, e.g. ``--server.baseUrlPath``
+        self.env = env  # the server's environment (default: this process's)
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
         self._log = None
@@ -156,11 +162,12 @@ class StreamlitServer:
             "--server.address", "127.0.0.1",
             "--server.fileWatcherType", "none",
             "--browser.gatherUsageStats", "false",
+            *self.args,
         ]  # fmt: skip
         # Appended to, so a restarted server's log follows the first one's.
         self._log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL
         self.process = subprocess.Popen(
-            cmd, cwd=self.app_dir, stdout=self._log, stderr=subprocess.STDOUT
+            cmd, cwd=self.app_dir, stdout=self._log, stderr=subprocess.STDOUT, env=self.env
         )
         self.wait_healthy(timeout)
         return self
@@ -191,11 +198,15 @@ class StreamlitServer:
 
     def rss_kib(self):
         """Resident memory of the server process in KiB (Linux ``/proc``)."""
-        status = Path(f"/proc/{self.process.pid}/status").read_text()
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-        raise RuntimeError("VmRSS not found")
+        return memory_kib(self.process.pid)["VmRSS"]
+
+    def peak_rss_kib(self):
+        """The most resident memory the server process has had so far, in KiB (``VmHWM``)."""
+        return memory_kib(self.process.pid)["VmHWM"]
+
+    def cpu_seconds(self):
+        """CPU time (user + system) the server process has used so far, all its threads."""
+        return cpu_seconds(self.process.pid)
 
     def stop(self):
         if self.process and self.process.poll() is None:
@@ -224,7 +235,96 @@ class StreamlitServer:
         self.stop()
 
 
+# --- what a process costs (Linux /proc) ----------------------------------------------------------
+
+_CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def cpu_seconds(pid):
+    """CPU time (user + system, every thread) process ``pid`` has used, from ``/proc/<pid>/stat``.
+
+    Counted in clock ticks (10 ms), so sum it over many actions rather than read one.
+    """
+    # The command name (field 2) may hold spaces; the fields after its ")" are fixed.
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    utime, stime = int(fields[11]), int(fields[12])  # fields 14 and 15 of proc(5)
+    return (utime + stime) / _CLOCK_TICKS
+
+
+def memory_kib(pid):
+    """``VmRSS`` (resident now) and ``VmHWM`` (resident at its peak) of process ``pid``, in KiB."""
+    found = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            found[name] = int(value.split()[0])
+    return found
+
+
+def descendants(pid):
+    """Process ids of every live descendant of ``pid`` (e.g. Playwright's driver and Chromium)."""
+    children = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while we looked
+        children.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def tree_cpu_seconds(pids):
+    """CPU time used so far by the processes ``pids`` that are still alive."""
+    total = 0.0
+    for pid in pids:
+        try:
+            total += cpu_seconds(pid)
+        except (OSError, IndexError, ValueError):
+            pass  # ended: its time is gone with it
+    return total
+
+
+def machine_cpu_seconds():
+    """(busy, total) CPU seconds of the whole machine since boot, all cores (``/proc/stat``)."""
+    ticks = [int(v) for v in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    idle = ticks[3] + ticks[4]  # idle + iowait
+    total = sum(ticks[:8])  # guest time is already inside user time
+    return (total - idle) / _CLOCK_TICKS, total / _CLOCK_TICKS
+
+
 # --- waiting on the app ------------------------------------------------------------------------
+
+
+# True once more than ``after`` runs finished and the app is connected and idle: two frames after
+# the server's "finished", so React has drawn that run's elements.
+IDLE_JS = """(after) => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  return app && window.__stRunsFinished > after && window.__stFramesSinceFinish >= 2
+    && app.getAttribute('data-test-connection-state') === 'CONNECTED'
+    && app.getAttribute('data-test-script-state') === 'notRunning'
+    && !document.querySelector('[data-testid="stStatusWidget"]');
+}"""
+
+# True once every Plotly chart has drawn and every image has loaded.
+RENDERED_JS = """() => {
+  const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
+  const drawn = charts.every((c) => c.querySelector('.js-plotly-plot .main-svg'));
+  const imgs = [...document.querySelectorAll('[data-testid="stMain"] img')];
+  const loaded = imgs.every((i) => i.complete && i.naturalWidth > 0);
+  const skeleton = document.querySelector(
+    '[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]');
+  return drawn && loaded && !skeleton;
+}"""
+
+# The selector of the sidebar's page links (the app draws them with st.page_link).
+PAGE_LINKS = '[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]'
 
 
 def runs_finished(page):
@@ -234,34 +334,12 @@ def runs_finished(page):
 
 def wait_idle(page, after_runs=0, timeout=60_000):
     """Wait until more than ``after_runs`` runs finished and the app is connected and idle."""
-    page.wait_for_function(
-        """(after) => {
-          const app = document.querySelector('[data-testid="stApp"]');
-          // Two frames after the server's "finished" so React has drawn that run's elements.
-          return app && window.__stRunsFinished > after && window.__stFramesSinceFinish >= 2
-            && app.getAttribute('data-test-connection-state') === 'CONNECTED'
-            && app.getAttribute('data-test-script-state') === 'notRunning'
-            && !document.querySelector('[data-testid="stStatusWidget"]');
-        }""",
-        arg=after_runs,
-        timeout=timeout,
-    )
+    page.wait_for_function(IDLE_JS, arg=after_runs, timeout=timeout)
 
 
 def wait_rendered(page, timeout=60_000):
     """Wait until every Plotly chart has drawn and every image has loaded."""
-    page.wait_for_function(
-        """() => {
-          const charts = [...document.querySelectorAll('[data-testid="stPlotlyChart"]')];
-          const drawn = charts.every((c) => c.querySelector('.js-plotly-plot .main-svg'));
-          const imgs = [...document.querySelectorAll('[data-testid="stMain"] img')];
-          const loaded = imgs.every((i) => i.complete && i.naturalWidth > 0);
-          const skeleton = document.querySelector(
-            '[data-testid="stSkeleton"], [data-testid="stAppSkeleton"]');
-          return drawn && loaded && !skeleton;
-        }""",
-        timeout=timeout,
-    )
+    page.wait_for_function(RENDERED_JS, timeout=timeout)
 
 
 def open_app(page, url, timeout=90_000):
@@ -311,8 +389,7 @@ def go_to(page, label):
 
     Every page's title is its link's label, except the landing page's ("Home" / "Latent Lab").
     """
-    link = page.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]').filter(
-        has_text=label)
+    link = page.locator(PAGE_LINKS).filter(has_text=label)
     rerun_after(page, link.first.click)
     title = "Latent Lab" if label == "Home" else label
     heading = page.locator('[data-testid="stMain"] h1').first.inner_text()
@@ -332,7 +409,7 @@ def error_texts(page):
 
 def sidebar_pages(page):
     """(label, href) of every page link in the sidebar (the app draws them with st.page_link)."""
-    links = page.locator('[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]')
+    links = page.locator(PAGE_LINKS)
     # The label only, without the name of the link's material icon.
     return [(a.locator('[data-testid="stMarkdownContainer"]').inner_text().strip(),
              a.get_attribute("href")) for a in links.all()]
@@ -499,3 +576,203 @@ def screenshot_full(page, path):
         page.screenshot(path=path)
     finally:
         page.set_viewport_size(size)
+
+
+# --- replicas behind a reverse proxy (deploy/nginx.conf) ------------------------------------------
+
+NGINX_TEMPLATE = REPO_ROOT / "deploy" / "nginx.conf"
+
+
+def nginx_executable():
+    """Path of nginx (``$NGINX`` or on PATH, also /usr/sbin), else None."""
+    explicit = os.environ.get("NGINX")
+    if explicit:
+        return explicit
+    return shutil.which("nginx") or shutil.which("nginx", path="/usr/sbin:/usr/local/sbin")
+
+
+def render_nginx_conf(template, port, upstreams, run_dir):
+    """The nginx config of ``template`` for ``port``, the ``upstreams`` (host:port) and ``run_dir``."""
+    servers = "\n        ".join(f"server {address};" for address in upstreams)
+    lines = []
+    for line in Path(template).read_text().splitlines():
+        if not line.lstrip().startswith("#"):  # the comments name the placeholders
+            line = (line.replace("@@PORT@@", str(port)).replace("@@REPLICAS@@", servers)
+                    .replace("@@RUNDIR@@", str(run_dir)))
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+class NginxProxy:
+    """nginx in the foreground, a child process, in front of ``upstreams`` (``host:port`` each).
+
+    Its config is ``deploy/nginx.conf`` rendered into ``run_dir``, which also holds its pid file,
+    logs and temporary files; nothing outside ``run_dir`` is touched.
+    """
+
+    def __init__(self, upstreams, run_dir, port=None, template=NGINX_TEMPLATE):
+        self.upstreams = list(upstreams)
+        self.run_dir = Path(run_dir)
+        self.port = port or free_port()
+        self.template = template
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.access_log = self.run_dir / "access.log"
+        self.error_log = self.run_dir / "error.log"
+        self.process = None
+
+    def start(self, timeout=30.0):
+        exe = nginx_executable()
+        if exe is None:
+            raise FileNotFoundError("nginx not found (scripts/ensure_proxy.sh installs it)")
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        conf = self.run_dir / "nginx.conf"
+        conf.write_text(render_nginx_conf(self.template, self.port, self.upstreams, self.run_dir))
+        self.process = subprocess.Popen(
+            [exe, "-p", str(self.run_dir), "-e", str(self.error_log), "-c", str(conf)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while True:  # poll the app's health endpoint through the proxy
+            if self.process.poll() is not None:
+                raise RuntimeError(f"nginx exited with code {self.process.returncode}\n"
+                                   f"{self.error_log.read_text(errors='replace')[-2000:]}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
+                    if resp.status == 200:
+                        return self
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"nginx not answering after {timeout:.0f} s")
+            time.sleep(0.1)  # polling interval of the health endpoint
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            self.process.terminate()  # SIGTERM: nginx's fast shutdown
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def log_lines(self):
+        """The access log, one dict per request: request line, status, route and upstream."""
+        if not self.access_log.exists():
+            return []
+        rows = []
+        for line in self.access_log.read_text(errors="replace").splitlines():
+            try:
+                request = line.split('"')[1]
+                route = line.split(" route=")[1].split(" ")[0]
+                upstream = line.split(" upstream=")[1].strip()
+                status = int(line.split('"')[2].split()[0])
+            except (IndexError, ValueError):
+                continue
+            rows.append({"request": request, "status": status, "route": route, "upstream": upstream})
+        return rows
+
+    def upstream_of(self, route, timeout=10.0):
+        """Which upstream answers a request that carries ``route`` in its cookie."""
+        request = urllib.request.Request(f"{self.url}/_stcore/health?probe={route}",
+                                         headers={"Cookie": f"latentlab_route={route}"})
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
+            resp.read()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:  # the log line is written as the request ends
+            for row in reversed(self.log_lines()):
+                if f"probe={route}" in row["request"]:
+                    return row["upstream"]
+            time.sleep(0.05)
+        raise TimeoutError(f"no access log line for route {route}")
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+
+# --- a view across pages: settings moved on several pages and a pinned latent point --------------
+
+VIEW_SLIDERS = (("The β tradeoff", "beta_beta", "ArrowRight", 2),
+                ("Generation gallery", "gen_temperature", "ArrowLeft", 4),
+                ("Interpolation", "interp_steps", "ArrowRight", 3))
+# A drawn chart of each page whose content follows its slider.
+VIEW_CHARTS = {"The β tradeoff": "beta_recon_chart", "Generation gallery": "gen_gallery_chart",
+               "Interpolation": "interp_strips_chart"}
+LATENT_TITLE = "Latent space: AE vs VAE"
+
+
+def slider_thumb(page, key):
+    """The thumb of the slider drawn with widget key ``key``."""
+    return page.locator(f".st-key-{key}").get_by_role("slider").first
+
+
+def slider_text(page, key):
+    """The value the slider with widget key ``key`` shows."""
+    return slider_thumb(page, key).get_attribute("aria-valuetext")
+
+
+def press_key(page, key, name, times=1):
+    """Press the key ``name`` on the slider ``key`` ``times`` times, waiting for each rerun."""
+    for _ in range(times):
+        rerun_after(page, lambda: (slider_thumb(page, key).focus(), slider_thumb(page, key).press(name)))
+    return slider_text(page, key)
+
+
+def pinned_point(page, digits=4):
+    """The point the latent explorer shows pinned (rounded), or None."""
+    page.wait_for_function("() => window.__latentExplorers && window.__latentExplorers.latent")
+    point = explorer_eval(page, "ex.pinned")
+    return None if point is None else [round(c, digits) for c in point]
+
+
+def make_a_view(page, url):
+    """From ``url`` (the app's home): move a slider on three pages, pin a point on the latent map.
+
+    Returns :func:`read_view` of the result; the page is left on the latent page, whose URL is
+    then the view's link.
+    """
+    open_app(page, url)
+    for title, key, name, times in VIEW_SLIDERS:
+        go_to(page, title)
+        press_key(page, key, name, times)
+    go_to(page, LATENT_TITLE)
+    page.wait_for_function("() => window.__latentExplorers && window.__latentExplorers.latent")
+    spot = explorer_empty_spot(page, "vae")
+    rerun_after(page, lambda: click_at(page, spot["x"], spot["y"]))
+    assert error_texts(page) == []
+    return read_view(page)
+
+
+def read_view(page):
+    """What a view shows, from the latent page: the pinned point, each page's slider and chart.
+
+    Visits the slider pages by their sidebar links and comes back to the latent page.
+    """
+    view = {"pinned": pinned_point(page)}
+    for title, key, _, _ in VIEW_SLIDERS:
+        go_to(page, title)
+        assert error_texts(page) == [], title
+        view[key] = slider_text(page, key)
+        view[VIEW_CHARTS[title]] = figure_data(chart(page, VIEW_CHARTS[title]))
+    go_to(page, LATENT_TITLE)
+    assert pinned_point(page) == view["pinned"]
+    return view
+
+
+def assert_same_view(got, want):
+    """Two :func:`read_view` results show the same view.
+
+    The pinned point goes through the link as text with 6 significant digits, so it may come
+    back a millionth off: far below a pixel of the map, far below any real change.
+    """
+    assert got.keys() == want.keys()
+    if want["pinned"] is None:
+        assert got["pinned"] is None
+    else:
+        assert got["pinned"] is not None, "the pinned point is lost"
+        assert max(abs(a - b) for a, b in zip(got["pinned"], want["pinned"], strict=True)) < 1e-3, \
+            (got["pinned"], want["pinned"])
+    for key in want:
+        if key != "pinned":
+            assert got[key] == want[key], key
