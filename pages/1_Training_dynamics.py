@@ -1,3 +1,5 @@
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
@@ -247,10 +249,12 @@ if dead:
                f"{DIM_COLLAPSE_NATS} nats, so they carry almost no information about the "
                "digit; the decoder ignores them (see the KL per dimension chart).")
 downloads = st.columns([1, 1, 3])
-downloads[0].download_button("Download this model (.npz)", model_to_bytes(model), file_name="model.npz",
-                             mime="application/octet-stream", key="train_download_button")
-downloads[1].download_button("Download its history (.csv)", exports.history_csv(history),
-                             file_name="history.csv", mime="text/csv", key="train_history_button")
+# The files are made when a button is pressed, not on every run; pressing one reruns nothing.
+downloads[0].download_button("Download this model (.npz)", partial(model_to_bytes, model), file_name="model.npz",
+                             mime="application/octet-stream", key="train_download_button", on_click="ignore")
+downloads[1].download_button("Download its history (.csv)", partial(exports.history_csv, history),
+                             file_name="history.csv", mime="text/csv", key="train_history_button",
+                             on_click="ignore")
 
 ui.plot(figures.loss_curves_figure(history, model.kind, floor=scores["bce_floor"]), key="train_loss_chart")
 left, right = st.columns(2)

@@ -1,3 +1,5 @@
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
@@ -43,8 +45,9 @@ with left:
                                       title="Reconstructions"), key="beta_recon_chart")
     ui.plot(figures.image_grid_figure(samples, 10, title="Random generations (the same 20 draws "
                                       "of N(0, I) for every β)"), key="beta_samples_chart")
-    st.download_button("Download these images (.png)", exports.images_png(np.vstack([recon, samples]), 10),
-                       file_name=f"beta{beta:g}.png", mime="image/png", key="beta_png_button")
+    st.download_button("Download these images (.png)", partial(exports.images_png, np.vstack([recon, samples]), 10),
+                       file_name=f"beta{beta:g}.png", mime="image/png", key="beta_png_button",
+                       on_click="ignore")
 with right:
     codes = model.encode(X_all)
     ui.plot(figures.latent_map_figure(codes, y_all, title=f"β = {beta:g}: the latent space",

@@ -1,3 +1,5 @@
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
@@ -112,8 +114,9 @@ with right:
     ui.plot(figures.image_grid_figure(np.vstack(rows), steps, row_labels=labels,
                                       col_labels=[f"{t:.2f}" for t in np.linspace(0, 1, steps)]),
             key="interp_strips_chart")
-    st.download_button("Download these paths (.png)", exports.images_png(np.vstack(rows), steps),
-                       file_name="interpolation.png", mime="image/png", key="interp_png_button")
+    st.download_button("Download these paths (.png)", partial(exports.images_png, np.vstack(rows), steps),
+                       file_name="interpolation.png", mime="image/png", key="interp_png_button",
+                       on_click="ignore")
 
 X_all, colours = data.X_all, data.colour_labels()
 columns = st.columns(2)

@@ -1,3 +1,5 @@
+from functools import partial
+
 import numpy as np
 import streamlit as st
 
@@ -50,9 +52,9 @@ with left:
     n_cols = int(np.ceil(np.sqrt(n)))
     ui.plot(figures.image_grid_figure(images, n_cols, cell_px=max(40, 520 // n_cols)),
             key="gen_gallery_chart")
-    st.download_button("Download these samples (.png)", exports.images_png(images, n_cols),
+    st.download_button("Download these samples (.png)", partial(exports.images_png, images, n_cols),
                        file_name=f"samples_T{temperature:g}_seed{seed}.png", mime="image/png",
-                       key="gen_png_button")
+                       key="gen_png_button", on_click="ignore")
 with right:
     codes = model.encode(data.X_all)
     x_range, y_range = figures.axis_range(codes, Z)

@@ -1,3 +1,5 @@
+from functools import partial
+
 import pandas as pd
 import streamlit as st
 
@@ -55,5 +57,6 @@ for row in rows:
     with st.container(border=True):
         ui.claim(row)
 table = pd.DataFrame([row.as_row() for row in rows])
-st.download_button("Download the claims (.csv)", table.to_csv(index=False).encode("utf-8"),
-                   file_name="latent_lab_claims.csv", mime="text/csv", key="claims_csv_button")
+st.download_button("Download the claims (.csv)", partial(table.to_csv, index=False),
+                   file_name="latent_lab_claims.csv", mime="text/csv", key="claims_csv_button",
+                   on_click="ignore")

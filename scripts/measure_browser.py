@@ -7,14 +7,16 @@ Reports (and writes to ``<out>/browser_measurements.json``):
 * server start to first page fully rendered: from spawning ``streamlit run app.py`` to the landing
   page's first script run finished and its charts drawn, in an already running headless Chromium;
   median of ``--starts`` fresh servers;
-* click-to-decoded-image latency on the latent page, timed in the browser: from mouse-down on a
-  map to both decoded images redrawn, median of ``--clicks`` clicks at different points,
-  alternating between the AE and the VAE map (and, for comparison, to the server's "script
-  finished" message);
+* pointer-to-decoded-image latency on the latent page, timed in the browser by the latent
+  explorer: from a pointer event on a map to both decoded images redrawn, over ``--moves`` moves
+  across both maps (no server round trip: the script runs during the moves are reported too);
+* click-to-pinned latency: from a click on a map to the server's run that records the pinned point
+  finished, median of ``--clicks`` clicks alternating between the AE and the VAE map;
 * server resident memory (VmRSS) after start, and with ``--sessions`` browser sessions open, each
   having visited every page;
-* full-page screenshots of every page in ``<out>/screenshots/``, plus the latent page after a click
-  in empty space.
+* screenshots of every page in ``<out>/screenshots/`` at a laptop's size (1280×800) and a
+  phone's (390×844): the first screen as a visitor sees it and the full page, plus the latent page
+  with the pointer (or a tap) between the VAE's clusters.
 
 Start-up times are wall-clock from this script, so they include Playwright's round trips to the
 browser; in-browser times are checked once per animation frame (about 17 ms).
@@ -34,16 +36,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))
 
 from browser_harness import (  # noqa: E402
+    EMPTY_SPOT_JS,
     StreamlitServer,
-    chart,
-    click_at,
-    empty_spot,
     error_texts,
-    figure_data,
+    explorer_eval,
     launch_browser,
     new_page,
     open_app,
-    plot_point,
     rerun_after,
     screenshot_full,
     wait_idle,
@@ -58,8 +57,9 @@ PAGES = {
     "3_beta_tradeoff": "Beta_tradeoff",
     "4_interpolation": "Interpolation",
     "5_generation_gallery": "Generation_gallery",
+    "6_claims": "Claims",
 }
-IMAGE_KEYS = ("latent_ae_image_chart", "latent_vae_image_chart")
+SIZES = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
 def measure_startup(browser, n_starts, log_dir):
@@ -83,62 +83,92 @@ def measure_startup(browser, n_starts, log_dir):
     return times
 
 
-def measure_clicks(page, url, n_clicks):
-    """Milliseconds from mouse-down on a latent map to both decoded images redrawn, per click.
-
-    Timed inside the browser: ``to_finished_ms`` is when the server's "script finished" message
-    arrived (selection sent, page rerun, new elements received), ``total_ms`` when both decoded
-    image charts show new data (checked once per animation frame).
-    """
+def open_explorer(page, url):
     open_app(page, f"{url}/Latent_space")
-    # Points spread over the plot area, each different from the last one clicked on its map.
-    fractions = [(0.15 + 0.7 * ((i * 0.37) % 1), 0.15 + 0.7 * ((i * 0.61) % 1)) for i in range(n_clicks)]
+    page.wait_for_function("() => window.__latentExplorers && window.__latentExplorers.latent")
+
+
+def map_pixel(page, map_id, z):
+    """Viewport coordinates of latent point ``z`` on map ``map_id`` of the latent explorer."""
+    return explorer_eval(page, """(() => {
+        const m = ex.maps.find((m) => m.spec.id === arg.id), [px, py] = m.toPixel(...arg.z);
+        const box = m.canvas.getBoundingClientRect();
+        return {x: box.left + px, y: box.top + py}; })()""", {"id": map_id, "z": list(z)})
+
+
+def measure_pointer(page, url, n_moves):
+    """Milliseconds from a pointer event on a latent map to both decoded images redrawn.
+
+    Timed inside the browser by the explorer itself (``timings``: from the event to the end of
+    the animation frame that drew both images). The pointer sweeps across both maps, as a hand does.
+    """
+    open_explorer(page, url)
+    start = explorer_eval(page, "ex.timings.length")
+    for i in range(n_moves):
+        map_id = "ae" if (i // 20) % 2 == 0 else "vae"
+        t = (i % 20) / 19
+        at = map_pixel(page, map_id, (-2 + 4 * t, 1.5 - 3 * t * t))
+        page.mouse.move(at["x"], at["y"])
+        page.wait_for_function("(n) => window.__latentExplorers.latent.timings.length > n",
+                               arg=start + i)
+    timings = explorer_eval(page, "ex.timings.slice(arg)", start)
+    runs = page.evaluate("window.__stRunsFinished")
+    print(f"  {len(timings)} pointer moves: median {statistics.median(timings):.1f} ms, "
+          f"max {max(timings):.1f} ms", flush=True)
+    return {"ms": timings, "script_runs_during_moves": runs - 1}
+
+
+def measure_clicks(page, url, n_clicks):
+    """Milliseconds from a click on a latent map to the point pinned on both maps and in the link.
+
+    ``pinned_ms``: until the explorer shows the pinned marker (in the browser, no server);
+    ``to_finished_ms``: until the server's run that records the pin in the page state finished.
+    """
+    open_explorer(page, url)
     times = []
-    for i, (fx, fy) in enumerate(fractions):
-        latent_map = chart(page, "latent_ae_chart" if i % 2 == 0 else "latent_vae_chart")
-        spot = plot_point(latent_map, fx, fy)
-        before = [figure_data(chart(page, key)) for key in IMAGE_KEYS]
-        rerun_after(page, lambda s=spot: click_at(page, s["x"], s["y"]))
-        page.wait_for_function(
-            """([keys, before]) => {
-                 const changed = keys.every((k, i) => {
-                   const gd = document.querySelector(`.st-key-${k} .js-plotly-plot`);
-                   return gd && JSON.stringify(gd.data.map((t) => [t.type, t.name, t.x, t.y, t.z]))
-                     !== before[i];
-                 });
-                 if (changed) window.__clickDoneAt = performance.now();
-                 return changed;
-               }""",
-            arg=[list(IMAGE_KEYS), before],
-        )
-        t = page.evaluate("""() => ({
-            total_ms: window.__clickDoneAt - window.__stMouseDownAt,
-            to_finished_ms: window.__stFinishedAt - window.__stMouseDownAt})""")
+    for i in range(n_clicks):
+        map_id = "ae" if i % 2 == 0 else "vae"
+        z = (-1.5 + 3 * ((i * 0.37) % 1), -1.5 + 3 * ((i * 0.61) % 1))
+        at = map_pixel(page, map_id, z)
+        page.mouse.move(at["x"], at["y"])
+        t0 = page.evaluate("performance.now()")
+        rerun_after(page, lambda at=at: page.mouse.click(at["x"], at["y"]))
+        page.wait_for_function("(z) => { const p = window.__latentExplorers.latent.pinned;"
+                               " return p && Math.abs(p[0] - z[0]) < 0.05 && Math.abs(p[1] - z[1]) < 0.05; }",
+                               arg=list(z))
+        t = {"to_finished_ms": page.evaluate("window.__stFinishedAt") - t0}
         times.append(t)
-        print(f"  click {i + 1}: {t['total_ms']:.0f} ms (server run finished after "
-              f"{t['to_finished_ms']:.0f} ms)", flush=True)
+        print(f"  click {i + 1}: server run finished after {t['to_finished_ms']:.0f} ms", flush=True)
     return times
 
 
 def screenshot_pages(browser, url, out):
-    """A full-page screenshot of every page, and the first render time of each on a warm server."""
+    """Screenshots of every page at a laptop's and a phone's size, and first render times."""
     out.mkdir(parents=True, exist_ok=True)
-    page = new_page(browser)
     renders = {}
-    for name, path in PAGES.items():
-        t0 = time.perf_counter()
-        open_app(page, f"{url}/{path}")
-        renders[name] = time.perf_counter() - t0
-        errors = error_texts(page)
-        screenshot_full(page, out / f"{name}.png")
-        print(f"  {name}: rendered in {renders[name]:.2f} s{'; ERRORS: ' + str(errors) if errors else ''}",
-              flush=True)
-    # The latent page after a click in the empty space between clusters.
-    open_app(page, f"{url}/Latent_space")
-    spot = empty_spot(chart(page, "latent_vae_chart"))
-    rerun_after(page, lambda: click_at(page, spot["x"], spot["y"]))
-    screenshot_full(page, out / "2_latent_space_clicked.png")
-    page.context.close()
+    for size_name, size in SIZES.items():
+        page = new_page(browser, viewport=size, **({"is_mobile": True, "has_touch": True}
+                                                   if size_name == "phone" else {}))
+        for name, path in PAGES.items():
+            t0 = time.perf_counter()
+            open_app(page, f"{url}/{path}")
+            if size_name == "laptop":
+                renders[name] = time.perf_counter() - t0
+            errors = error_texts(page)
+            page.screenshot(path=out / f"{name}_{size_name}.png")  # the first screen, as seen
+            screenshot_full(page, out / f"{name}_{size_name}_full.png")
+            print(f"  {name} ({size_name}): rendered in {time.perf_counter() - t0:.2f} s"
+                  f"{'; ERRORS: ' + str(errors) if errors else ''}", flush=True)
+        # The latent page with the pointer between clusters of the VAE map.
+        open_explorer(page, url)
+        spot = page.evaluate(EMPTY_SPOT_JS, ["latent", "vae"])
+        if size_name == "phone":
+            page.touchscreen.tap(spot["x"], spot["y"])
+        else:
+            page.mouse.move(spot["x"], spot["y"])
+        page.wait_for_timeout(100)
+        page.screenshot(path=out / f"2_latent_space_pointer_{size_name}.png")
+        page.context.close()
     return renders
 
 
@@ -167,6 +197,7 @@ def main(argv=None):
     parser.add_argument("--out", type=Path, default=REPO_ROOT / "artifacts")
     parser.add_argument("--starts", type=int, default=3)
     parser.add_argument("--clicks", type=int, default=10)
+    parser.add_argument("--moves", type=int, default=80)
     parser.add_argument("--sessions", type=int, default=5)
     parser.add_argument("--screenshots-only", action="store_true", help="only take the screenshots")
     args = parser.parse_args(argv)
@@ -190,11 +221,14 @@ def main(argv=None):
             print("screenshots")
             result["first_render_s"] = screenshot_pages(browser, server.url, args.out / "screenshots")
             if not args.screenshots_only:
-                print(f"click -> decoded images ({args.clicks} clicks)")
-                page = new_page(browser)
+                page = new_page(browser, viewport=SIZES["laptop"])
+                print(f"pointer -> decoded images ({args.moves} moves)")
+                result["pointer"] = measure_pointer(page, server.url, args.moves)
+                result["pointer_median_ms"] = statistics.median(result["pointer"]["ms"])
+                print(f"click -> pinned ({args.clicks} clicks)")
                 result["clicks"] = measure_clicks(page, server.url, args.clicks)
                 page.context.close()
-                result["click_median_ms"] = statistics.median(c["total_ms"] for c in result["clicks"])
+                result["click_median_ms"] = statistics.median(c["to_finished_ms"] for c in result["clicks"])
         browser.close()
 
     result["load_average_after"] = os.getloadavg()
@@ -203,14 +237,16 @@ def main(argv=None):
         return
     (args.out / "browser_measurements.json").write_text(json.dumps(result, indent=2) + "\n")
     runs = ", ".join(f"{s['rendered_s']:.2f}" for s in result["startup"])
-    clicks_ms = [c["total_ms"] for c in result["clicks"]]
-    finished_ms = statistics.median(c["to_finished_ms"] for c in result["clicks"])
+    clicks_ms = [c["to_finished_ms"] for c in result["clicks"]]
+    pointer_ms = result["pointer"]["ms"]
     memory = result["memory"]
     print()
     print(f"server start -> first page rendered: median {result['startup_median_s']:.2f} s (runs: {runs})")
-    print(f"click -> decoded images: median {statistics.median(clicks_ms):.0f} ms "
-          f"(min {min(clicks_ms):.0f}, max {max(clicks_ms):.0f}, n={len(clicks_ms)}; "
-          f"median {finished_ms:.0f} ms until the server's run finished)")
+    print(f"pointer -> both decoded images redrawn: median {statistics.median(pointer_ms):.1f} ms "
+          f"(p95 {sorted(pointer_ms)[int(0.95 * (len(pointer_ms) - 1))]:.1f}, max {max(pointer_ms):.1f}, "
+          f"n={len(pointer_ms)}; {result['pointer']['script_runs_during_moves']} script runs)")
+    print(f"click -> pinned and the server's run finished: median {statistics.median(clicks_ms):.0f} ms "
+          f"(min {min(clicks_ms):.0f}, max {max(clicks_ms):.0f}, n={len(clicks_ms)})")
     print(f"server RSS: {memory['after_start_mib']:.0f} MiB after start, "
           f"{memory[f'with_{args.sessions}_sessions_mib']:.0f} MiB with {args.sessions} sessions open")
     print(f"machine: {result['cpu_count']} CPUs, 1-min load average {result['load_average_before'][0]:.1f} "

@@ -126,13 +126,20 @@ def test_one_browser_stays_on_its_replica_for_uploads_and_downloads(browser, rep
     try:
         open_app(page, f"{proxy.url}/Training_dynamics")
         route = next(c["value"] for c in page.context.cookies() if c["name"] == COOKIE)
-        uploader = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+        # The model uploader sits in the "Load a saved model" popover of the settings.
+        opener = page.get_by_role("button", name=re.compile("Load a saved model"))
+        uploader = page.locator('.st-key-train_upload [data-testid="stFileUploaderDropzoneInput"]')
         download = page.locator(".st-key-train_download_button button")
         # Each round trip is a request of its own: with requests spread over the replicas, one of
         # them would reach a replica that does not hold this session.
         for i, stem in enumerate(["ae_default", "vae_default"] * 2):
             asset = REPO_ROOT / "assets" / f"{stem}.npz"
+            dropzone = page.locator('.st-key-train_upload [data-testid="stFileUploaderDropzone"]')
+            if not dropzone.is_visible():  # the popover is closed
+                opener.click()
+                dropzone.wait_for(state="visible")
             rerun_after(page, lambda a=asset: uploader.set_input_files(a))
+            page.keyboard.press("Escape")  # close the popover, as a person would
             caption = page.get_by_text(re.compile(r"^Showing: ")).inner_text()
             assert f"uploaded file {stem}" in caption.replace("\\", ""), caption
             assert error_texts(page) == []
