@@ -34,7 +34,7 @@ test: $(BIN)/.dev-installed
 # ruff, then the unit and app tests: no browser, nothing marked slow.
 check: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not e2e and not slow"
+	$(BIN)/python -m pytest -m "not e2e and not slow and not load"
 
 # The whole non-browser suite (slow tests included: the blog recipe and the asset rebuild are
 # what kernels change most) once per OpenBLAS kernel, as if on other CPUs. OPENBLAS_CORETYPE is
@@ -46,7 +46,7 @@ portability: $(BIN)/.dev-installed
 		kernel=$$(OPENBLAS_CORETYPE=$$core $(BIN)/python -c "import numpy, threadpoolctl; \
 			print(*[lib.get('architecture') for lib in threadpoolctl.threadpool_info() if lib['user_api'] == 'blas'])"); \
 		echo "== OPENBLAS_CORETYPE=$$core (threadpoolctl reports: $$kernel)"; \
-		OPENBLAS_CORETYPE=$$core $(BIN)/python -m pytest -q -m "not e2e" -p no:cacheprovider \
+		OPENBLAS_CORETYPE=$$core $(BIN)/python -m pytest -q -m "not e2e and not load" -p no:cacheprovider \
 			> $$logs/$$core.log 2>&1 || failed="$$failed $$core"; \
 		grep -E "^(FAILED|ERROR) " $$logs/$$core.log; tail -n 1 $$logs/$$core.log; \
 	done; \

@@ -11,6 +11,7 @@ the second waits for the first and shares its model. Models are read-only once i
 from __future__ import annotations
 
 import functools
+import hashlib
 import threading
 import time
 
@@ -18,7 +19,7 @@ import numpy as np
 import streamlit as st
 
 import vae_core
-from latent_lab import catalog, explorer, jobs, measures
+from latent_lab import catalog, explorer, figures, jobs, measures
 from latent_lab.data import DIGITS, Dataset, digits, digits_dataset
 from latent_lab.limits import LIMITS, MODEL_FILE_LIMITS
 from vae_core import load_model
@@ -222,3 +223,28 @@ def quick_scores(model_id: int, data_token: str, _model, _dataset: Dataset) -> d
     """The training page's figures of the model on view (measures.quick_scores), once per model."""
     X_test = _dataset.split.X_test
     return {**measures.quick_scores(_model, X_test), "bce_floor": vae_core.bce_floor(X_test)}
+
+
+def content_key(*arrays) -> str:
+    """A digest of arrays' shapes, types and values: equal only for equal contents."""
+    digest = hashlib.blake2b(digest_size=16)
+    for array in arrays:
+        array = np.ascontiguousarray(array)
+        digest.update(f"{array.shape}{array.dtype}".encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+def animation_figure(snapshots: np.ndarray, epochs, labels: np.ndarray, y_title: str):
+    """The training page's animation of a model's snapshots, built once per content.
+
+    Plotly validates every frame as it builds the figure (a few hundred ms for 30 frames), and the
+    training page shows it on every run: the figure is built once and shared (it is only read).
+    """
+    epochs, labels = np.asarray(epochs), np.asarray(labels)
+    return _animation_figure(content_key(snapshots, epochs, labels), y_title, snapshots, epochs, labels)
+
+
+@st.cache_resource(max_entries=16, show_spinner=False)
+def _animation_figure(key: str, y_title: str, _snapshots, _epochs, _labels):
+    return figures.latent_animation_figure(_snapshots, [int(e) for e in _epochs], _labels, y_title=y_title)

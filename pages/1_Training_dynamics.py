@@ -301,5 +301,4 @@ else:
     with scrub:
         scrubber(snapshots, view, labels)
     with animate:
-        ui.plot(figures.latent_animation_figure(snapshots, list(view.epochs), labels, y_title=y_title),
-                key="train_anim_chart")
+        ui.plot(model_cache.animation_figure(snapshots, view.epochs, labels, y_title), key="train_anim_chart")
