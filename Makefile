@@ -31,10 +31,10 @@ test: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
-# ruff, then the unit and app tests: no browser, nothing marked slow.
+# ruff, then the unit and app tests on two workers: no browser, nothing marked slow.
 check: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -m "not e2e and not slow and not load"
+	$(BIN)/python -m pytest -n 2 -m "not e2e and not slow and not load"
 
 # The whole non-browser suite (slow tests included: the blog recipe and the asset rebuild are
 # what kernels change most) once per OpenBLAS kernel, as if on other CPUs. OPENBLAS_CORETYPE is
