@@ -5,14 +5,6 @@ set -euo pipefail
 if [ -x /usr/bin/chromium ]; then
   exit 0
 fi
-if [ "$(id -u)" = 0 ]; then
-  SUDO=""
-elif command -v sudo >/dev/null 2>&1; then
-  SUDO="sudo"
-else
-  echo "The browser tests need Chromium at /usr/bin/chromium: install Debian's 'chromium' package." >&2
-  exit 1
-fi
-echo "Installing Chromium for the browser tests (apt-get)..." >&2
-$SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
+"$(dirname "$0")/apt_install.sh" \
+  "The browser tests need Chromium at /usr/bin/chromium: install Debian's 'chromium' package." \
+  chromium fonts-dejavu-core

@@ -14,40 +14,19 @@ from browser_harness import (
     click_at,
     error_texts,
     explorer_empty_spot,
-    explorer_eval,
     go_to,
     open_app,
+    pinned_point,
+    press_key,
     rerun_after,
     restart_under,
+    slider_text,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
 
 TRAINING, LATENT, BETA = "Training dynamics", "Latent space: AE vs VAE", "The β tradeoff"
 INTERP, GALLERY, HOME = "Interpolation", "Generation gallery", "Home"
-
-
-def thumb(page, key):
-    """The thumb of the slider drawn with ``key`` (found by key: labels may change)."""
-    return page.locator(f".st-key-{key}").get_by_role("slider").first
-
-
-def slider_value(page, key):
-    return thumb(page, key).get_attribute("aria-valuetext")
-
-
-def press(page, key, name, times=1):
-    """Press the key ``name`` on slider ``key`` ``times`` times, waiting for each rerun."""
-    for _ in range(times):
-        rerun_after(page, lambda: (thumb(page, key).focus(), thumb(page, key).press(name)))
-    return slider_value(page, key)
-
-
-def pinned_point(page):
-    """The point the latent explorer shows pinned (rounded), or None."""
-    page.wait_for_function("() => window.__latentExplorers && window.__latentExplorers.latent")
-    pinned = explorer_eval(page, "ex.pinned")
-    return None if pinned is None else tuple(round(c, 3) for c in pinned)
 
 
 def click_map(page, map_id):
@@ -71,18 +50,18 @@ def move_a_setting_on_every_page(page):
     """Move one setting on every page and click both latent maps; return what each page shows."""
     shown = {}
     go_to(page, TRAINING)
-    shown["train_snapshot"] = press(page, "train_snapshot", "ArrowLeft", 3)
+    shown["train_snapshot"] = press_key(page, "train_snapshot", "ArrowLeft", 3)
     go_to(page, LATENT)
     shown["ae click"] = click_map(page, "ae")
     shown["vae click"] = click_map(page, "vae")  # the latest click wins
     rerun_after(page, lambda: manifold_toggle(page).locator("label").click())
-    shown["latent_manifold_n"] = press(page, "latent_manifold_n", "ArrowRight", 2)
+    shown["latent_manifold_n"] = press_key(page, "latent_manifold_n", "ArrowRight", 2)
     go_to(page, BETA)
-    shown["beta_beta"] = press(page, "beta_beta", "ArrowRight")
+    shown["beta_beta"] = press_key(page, "beta_beta", "ArrowRight")
     go_to(page, INTERP)
-    shown["interp_steps"] = press(page, "interp_steps", "ArrowLeft", 2)
+    shown["interp_steps"] = press_key(page, "interp_steps", "ArrowLeft", 2)
     go_to(page, GALLERY)
-    shown["gen_temperature"] = press(page, "gen_temperature", "ArrowRight", 3)
+    shown["gen_temperature"] = press_key(page, "gen_temperature", "ArrowRight", 3)
     no_errors(page, "while moving settings")
     defaults = {"train_snapshot": "300", "latent_manifold_n": "10", "beta_beta": "1",
                 "interp_steps": "9", "gen_temperature": "1.00"}
@@ -97,17 +76,17 @@ def check_every_page(page, shown, order):
         go_to(page, title)
         no_errors(page, title)
         if title == TRAINING:
-            assert slider_value(page, "train_snapshot") == shown["train_snapshot"]
+            assert slider_text(page, "train_snapshot") == shown["train_snapshot"]
         elif title == LATENT:
             assert pinned_point(page) == shown["vae click"]
             assert manifold_toggle(page).locator("input").is_checked()
-            assert slider_value(page, "latent_manifold_n") == shown["latent_manifold_n"]
+            assert slider_text(page, "latent_manifold_n") == shown["latent_manifold_n"]
         elif title == BETA:
-            assert slider_value(page, "beta_beta") == shown["beta_beta"]
+            assert slider_text(page, "beta_beta") == shown["beta_beta"]
         elif title == INTERP:
-            assert slider_value(page, "interp_steps") == shown["interp_steps"]
+            assert slider_text(page, "interp_steps") == shown["interp_steps"]
         elif title == GALLERY:
-            assert slider_value(page, "gen_temperature") == shown["gen_temperature"]
+            assert slider_text(page, "gen_temperature") == shown["gen_temperature"]
 
 
 def test_a_tour_of_every_page_keeps_every_setting_also_across_a_restart(fresh_server, page):
@@ -122,10 +101,10 @@ def test_a_tour_of_every_page_keeps_every_setting_also_across_a_restart(fresh_se
     check_every_page(page, shown, [GALLERY, BETA, TRAINING, INTERP, LATENT, HOME, GALLERY])
     # The first change after the restart counts, and so does the next.
     go_to(page, BETA)
-    assert press(page, "beta_beta", "ArrowRight") == "4"
+    assert press_key(page, "beta_beta", "ArrowRight") == "4"
     go_to(page, GALLERY)
-    before = float(slider_value(page, "gen_temperature"))
-    assert float(press(page, "gen_temperature", "ArrowRight")) == pytest.approx(before + 0.1)
+    before = float(slider_text(page, "gen_temperature"))
+    assert float(press_key(page, "gen_temperature", "ArrowRight")) == pytest.approx(before + 0.1)
 
 
 def test_training_page_survives_a_click_on_a_latent_map(app_server, page):
@@ -142,23 +121,23 @@ def test_training_page_survives_a_click_on_a_latent_map(app_server, page):
 @pytest.mark.parametrize("elsewhere", ["latent map click", "snapshot slider"])
 def test_a_fragment_rerun_elsewhere_keeps_the_gallery_temperature(app_server, page, elsewhere):
     open_app(page, f"{app_server.url}/Generation_gallery")
-    assert press(page, "gen_temperature", "ArrowRight", 3) == "1.30"
+    assert press_key(page, "gen_temperature", "ArrowRight", 3) == "1.30"
     if elsewhere == "latent map click":
         go_to(page, LATENT)
         click_map(page, "vae")
     else:
         go_to(page, TRAINING)
-        press(page, "train_snapshot", "ArrowLeft")
+        press_key(page, "train_snapshot", "ArrowLeft")
     go_to(page, GALLERY)
-    assert slider_value(page, "gen_temperature") == "1.30"
+    assert slider_text(page, "gen_temperature") == "1.30"
 
 
 def test_first_change_after_a_server_restart_is_kept(fresh_server, page):
     open_app(page, f"{fresh_server.url}/Generation_gallery")
-    assert press(page, "gen_temperature", "ArrowRight", 9) == "1.90"
+    assert press_key(page, "gen_temperature", "ArrowRight", 9) == "1.90"
     restart_under(page, fresh_server)
-    assert press(page, "gen_temperature", "ArrowRight") == "2.00"
-    assert press(page, "gen_temperature", "ArrowRight") == "2.10"
+    assert press_key(page, "gen_temperature", "ArrowRight") == "2.00"
+    assert press_key(page, "gen_temperature", "ArrowRight") == "2.10"
     no_errors(page, GALLERY)
 
 
