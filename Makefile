@@ -57,7 +57,7 @@ lint: $(BIN)/.dev-installed
 	$(BIN)/ruff check .
 
 assets: $(BIN)/.runtime-installed
-	$(BIN)/python -m latent_lab.build_assets
+	$(BIN)/python -m latent_lab.models.build_assets
 
 bench: $(BIN)/.runtime-installed
 	$(BIN)/python -m vae_core bench
@@ -72,13 +72,13 @@ load: $(BIN)/.dev-installed
 server-cost: $(BIN)/.dev-installed
 	./scripts/ensure_chromium.sh
 	$(BIN)/pip install --quiet py-spy==0.4.3
-	$(BIN)/python scripts/server_cost.py
+	$(BIN)/python -m scripts.server_cost
 
 # REPLICAS copies of the app behind nginx on http://127.0.0.1:$(PORT) (deploy/nginx.conf).
 REPLICAS ?= 2
 replicas: $(BIN)/.dev-installed
 	./scripts/ensure_proxy.sh
-	$(BIN)/python scripts/serve_replicas.py --replicas $(REPLICAS) --port $(PORT)
+	$(BIN)/python -m scripts.serve_replicas --replicas $(REPLICAS) --port $(PORT)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

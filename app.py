@@ -1,6 +1,7 @@
 import streamlit as st
 
-from latent_lab import figures, model_cache, ui
+from latent_lab.drawing import figures, ui
+from latent_lab.models import cache
 
 ui.page(
     "Latent Lab",
@@ -17,7 +18,7 @@ for path, label, icon, blurb in ui.PAGES[1:]:
     st.page_link(path, label=label, icon=icon)
     st.caption(blurb)
 
-_, vae = model_cache.default_models()
+_, vae = cache.default_models()
 samples, _ = vae.sample(12, random_state=0)
 ui.plot(figures.image_grid_figure(samples, 12, title="Twelve digits no one wrote: VAE samples"),
         key="home_samples_chart")

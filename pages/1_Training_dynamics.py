@@ -3,13 +3,16 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from latent_lab import catalog, exports, figures, jobs, measures, model_cache, state, ui
-from latent_lab import training_session as session
-from latent_lab.collapse import DIM_COLLAPSE_NATS, collapsed_dims
-from latent_lab.data import active, digits_dataset, from_images
-from latent_lab.datasets import DataFileError, DataLimits, parse_upload
-from latent_lab.limits import LIMITS, check_training
-from latent_lab.settings import KIND_LABELS, OPTIMIZER_NAMES, RECIPE_LABELS
+from latent_lab.drawing import exports, figures, figures_once, ui
+from latent_lab.images.dataset import active, digits_dataset, from_images
+from latent_lab.images.uploads import DataFileError, DataLimits, parse_upload
+from latent_lab.measures import per_model, scores
+from latent_lab.measures.collapse import DIM_COLLAPSE_NATS, collapsed_dims
+from latent_lab.models import cache, catalog, jobs
+from latent_lab.models import training as session
+from latent_lab.models.limits import LIMITS, check_training
+from latent_lab.state import page_state
+from latent_lab.state.settings import KIND_LABELS, OPTIMIZER_NAMES, RECIPE_LABELS
 from vae_core import ModelFileError, model_to_bytes
 
 # What an upload of images may be here (the hosted limits).
@@ -25,7 +28,7 @@ ui.page(
     "per-sample loop (about a minute for the VAE).",
 )
 
-trainer = model_cache.trainer()
+trainer = cache.trainer()
 dataset = active(st.session_state)  # what the form trains on: the digits, or an upload
 
 
@@ -33,12 +36,12 @@ def _recipe_defaults() -> None:
     """Fill the form with the chosen recipe's settings for the chosen model."""
     for name, value in session.recipe_values(st.session_state.train_kind,
                                              st.session_state.train_recipe).items():
-        state.put(f"train_{name}", value)
+        page_state.put(f"train_{name}", value)
 
 
 def _train(config: dict, data=None, **kwargs) -> None:
     data = data or active(st.session_state)
-    cached = model_cache.get_model(config, dataset=data) if model_cache.is_cached(config, data) else None
+    cached = cache.get_model(config, dataset=data) if cache.is_cached(config, data) else None
     session.start(st.session_state, trainer, config, cached=cached, dataset=data, **kwargs)
 
 
@@ -82,7 +85,7 @@ def _upload() -> None:
     if upload is None:
         return
     try:
-        model = model_cache.load_uploaded(upload.getvalue(), dataset)
+        model = cache.load_uploaded(upload.getvalue(), dataset)
     except ModelFileError as err:
         session.fail(st.session_state, f"Could not load {upload.name}: {err} The current model is kept.")
         return
@@ -90,7 +93,7 @@ def _upload() -> None:
 
 
 if "train_model" not in st.session_state:
-    st.session_state.train_model = model_cache.get_model(catalog.shipped_configs()["vae_default"])
+    st.session_state.train_model = cache.get_model(catalog.shipped_configs()["vae_default"])
     st.session_state.train_source = "shipped default"
 if ended := session.collect(st.session_state):  # a fast job may end within the run that started it
     st.session_state.train_note = ended
@@ -119,9 +122,9 @@ def _use_digits() -> None:
 
 with st.expander("Model and training settings", expanded=not busy):
     top = st.columns([2, 3, 2])
-    kind = state.widget(top[0].radio, "Model", list(KIND_LABELS), format_func=KIND_LABELS.get,
+    kind = page_state.widget(top[0].radio, "Model", list(KIND_LABELS), format_func=KIND_LABELS.get,
                         key="train_kind", on_change=_recipe_defaults, disabled=busy, horizontal=True)
-    state.widget(top[1].radio, "Recipe", list(RECIPE_LABELS), format_func=RECIPE_LABELS.get,
+    page_state.widget(top[1].radio, "Recipe", list(RECIPE_LABELS), format_func=RECIPE_LABELS.get,
                  key="train_recipe", on_change=_recipe_defaults, disabled=busy, horizontal=True)
     with top[2].popover("Load a saved model (.npz)", width="stretch"):
         st.file_uploader("Model file", type=["npz"], key="train_upload", on_change=_upload,
@@ -142,27 +145,27 @@ with st.expander("Model and training settings", expanded=not busy):
         # so every value is checked on submit and a bad one is named on the page.
         vae = kind == "vae"
         cols = st.columns(5)
-        state.widget(cols[0].number_input, "Latent size", step=1, key="train_latent_dim", disabled=busy)
-        state.widget(cols[1].number_input, "Hidden size (0 = linear)", step=8, key="train_hidden_size",
+        page_state.widget(cols[0].number_input, "Latent size", step=1, key="train_latent_dim", disabled=busy)
+        page_state.widget(cols[1].number_input, "Hidden size (0 = linear)", step=8, key="train_hidden_size",
                      disabled=busy)
-        state.widget(cols[2].number_input, "β (KL weight)", step=0.25, key="train_beta",
+        page_state.widget(cols[2].number_input, "β (KL weight)", step=0.25, key="train_beta",
                      disabled=busy or not vae)
-        state.widget(cols[3].number_input, "KL warm-up (epochs)", step=10, key="train_kl_warmup",
+        page_state.widget(cols[3].number_input, "KL warm-up (epochs)", step=10, key="train_kl_warmup",
                      disabled=busy or not vae)
-        state.widget(cols[4].number_input, "Epochs", step=10, key="train_epochs", disabled=busy)
+        page_state.widget(cols[4].number_input, "Epochs", step=10, key="train_epochs", disabled=busy)
         cols = st.columns(5)
-        state.widget(cols[0].number_input, "Batch size", step=1, key="train_batch_size", disabled=busy)
-        state.widget(cols[1].selectbox, "Optimizer", OPTIMIZER_NAMES, key="train_optimizer",
+        page_state.widget(cols[0].number_input, "Batch size", step=1, key="train_batch_size", disabled=busy)
+        page_state.widget(cols[1].selectbox, "Optimizer", OPTIMIZER_NAMES, key="train_optimizer",
                      disabled=busy)
-        state.widget(cols[2].number_input, "Learning rate", step=0.001, format="%.4f",
+        page_state.widget(cols[2].number_input, "Learning rate", step=0.001, format="%.4f",
                      key="train_learning_rate", disabled=busy)
-        state.widget(cols[3].number_input, "Seed", step=1, key="train_seed", disabled=busy)
+        page_state.widget(cols[3].number_input, "Seed", step=1, key="train_seed", disabled=busy)
         with cols[4]:
             st.write("")  # aligns the button with the boxes
             st.form_submit_button("Train", type="primary", on_click=_submit, disabled=busy,
                                   key="train_submit_button", width="stretch")
     cols = st.columns([1, 1, 1, 2])
-    more = state.widget(cols[0].number_input, "More epochs", min_value=1, max_value=1000,
+    more = page_state.widget(cols[0].number_input, "More epochs", min_value=1, max_value=1000,
                         key="train_more", disabled=busy)
     with cols[1]:
         st.write("")
@@ -227,19 +230,19 @@ history = model.history_
 st.caption(f"Showing: {catalog.describe(config)} ({ui.plain(st.session_state.train_source)}; "
            f"trained in {model.seconds_:.1f} s"
            + ("" if shown_data.is_digits else f", on {shown_data.name}") + ").")
-scores = model_cache.quick_scores(id(model), shown_data.token, model, shown_data)
+quick = per_model.quick_scores(id(model), shown_data.token, model, shown_data)
 metrics = st.columns(4)
 if history.get("val_loss"):
     unit = "MSE per pixel" if model.kind == "ae" else "nats"
     metrics[0].metric(f"held-out loss ({unit})", f"{history['val_loss'][-1]:.4g}",
                       help="The last epoch's held-out loss (a VAE's: one posterior draw per image).")
-if scores["neg_elbo"] is not None:
-    metrics[1].metric("held-out −ELBO (nats)", f"{scores['neg_elbo']:.2f}",
-                      help=f"Averaged over {measures.QUICK_DRAWS} posterior draws per image "
-                           f"(± {scores['neg_elbo_se']:.2f}).")
-    metrics[2].metric("active latent units", f"{scores['active_units']} of {model.latent_dim}",
+if quick["neg_elbo"] is not None:
+    metrics[1].metric("held-out −ELBO (nats)", f"{quick['neg_elbo']:.2f}",
+                      help=f"Averaged over {scores.QUICK_DRAWS} posterior draws per image "
+                           f"(± {quick['neg_elbo_se']:.2f}).")
+    metrics[2].metric("active latent units", f"{quick['active_units']} of {model.latent_dim}",
                       help="Dimensions whose code varies across images (Burda et al.: variance > 0.01).")
-    metrics[3].metric("BCE floor (nats)", f"{scores['bce_floor']:.2f}",
+    metrics[3].metric("BCE floor (nats)", f"{quick['bce_floor']:.2f}",
                       help="The held-out digits' own entropy: no reconstruction BCE goes lower, "
                            "because the digits are not black and white.")
 dead = collapsed_dims(model)
@@ -256,7 +259,7 @@ downloads[1].download_button("Download its history (.csv)", partial(exports.hist
                              file_name="history.csv", mime="text/csv", key="train_history_button",
                              on_click="ignore")
 
-ui.plot(figures.loss_curves_figure(history, model.kind, floor=scores["bce_floor"]), key="train_loss_chart")
+ui.plot(figures.loss_curves_figure(history, model.kind, floor=quick["bce_floor"]), key="train_loss_chart")
 left, right = st.columns(2)
 with left:
     ui.plot(figures.beta_schedule_figure(history), key="train_beta_chart")
@@ -273,9 +276,9 @@ y_title = "digit (a 1-D code: one row per digit)" if one_d else "z₂"
 # Each new model opens on its final snapshot: the learned latent space, not the random start.
 last_shown = st.session_state.get("train_snapshot_model")
 if last_shown is not None and last_shown != id(model):
-    state.put("train_snapshot", None)
+    page_state.put("train_snapshot", None)
 st.session_state.train_snapshot_model = id(model)
-view = session.snapshot_view(model.snapshot_epochs_, state.get("train_snapshot"))
+view = session.snapshot_view(model.snapshot_epochs_, page_state.get("train_snapshot"))
 if model.latent_dim > 2:
     st.caption(f"The {model.latent_dim}-D codes are drawn on the two main (PCA) axes of the "
                "final snapshot.")
@@ -284,11 +287,11 @@ if model.latent_dim > 2:
 @st.fragment
 def scrubber(snapshots, view, labels):
     # A fragment: moving the slider redraws this chart only, not the whole page.
-    epoch = state.widget(st.select_slider, "Epoch", options=list(view.epochs), value=view.epoch,
+    epoch = page_state.widget(st.select_slider, "Epoch", options=list(view.epochs), value=view.epoch,
                          key="train_snapshot",
                          help="Slide through the snapshots taken during training (0 = before).")
     if epoch == view.epochs[-1]:
-        state.current().reset("train_snapshot")  # the last one is what a link shows anyway
+        page_state.current().reset("train_snapshot")  # the last one is what a link shows anyway
     x_range, y_range = figures.axis_range(*snapshots)
     ui.plot(figures.latent_snapshot_figure(snapshots[view.epochs.index(epoch)], labels, epoch,
                                            x_range, y_range, y_title=y_title), key="train_snapshot_chart")
@@ -301,4 +304,4 @@ else:
     with scrub:
         scrubber(snapshots, view, labels)
     with animate:
-        ui.plot(model_cache.animation_figure(snapshots, view.epochs, labels, y_title), key="train_anim_chart")
+        ui.plot(figures_once.animation_figure(snapshots, view.epochs, labels, y_title), key="train_anim_chart")

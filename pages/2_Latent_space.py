@@ -1,6 +1,9 @@
 import streamlit as st
 
-from latent_lab import claims, explore, explorer, figures, model_cache, state, ui
+from latent_lab.drawing import figures, figures_once, latent_explorer, ui
+from latent_lab.measures import claims, per_model
+from latent_lab.models.explored import Explored, explored_models
+from latent_lab.state import page_state
 
 ui.page(
     "Latent space: AE vs VAE",
@@ -12,60 +15,60 @@ ui.page(
     "posterior: the cloud of codes the VAE samples from while it trains.",
 )
 
-explored = explore.explored_models()
+explored = explored_models()
 controls = st.columns([3, 2, 3])
-manifold = state.widget(controls[0].toggle, "Show the decoded manifold", key="latent_manifold")
-manifold_n = state.widget(controls[1].slider, "Manifold grid size", 6, 20, key="latent_manifold_n",
+manifold = page_state.widget(controls[0].toggle, "Show the decoded manifold", key="latent_manifold")
+manifold_n = page_state.widget(controls[1].slider, "Manifold grid size", 6, 20, key="latent_manifold_n",
                           disabled=not manifold)
-holes = state.widget(controls[2].toggle, "Shade where decodings leave the data", key="latent_holes",
+holes = page_state.widget(controls[2].toggle, "Shade where decodings leave the data", key="latent_holes",
                      help="Red cells decode to an image farther from every training digit than 99% "
                           "of held-out digits lie from theirs.")
 
 
 def _take_pin() -> None:
     """Keep the point the user pinned; a dot clicked on the VAE map also picks its digit."""
-    pin = explorer.read_pin(st.session_state.latent_explorer.pin, len(explored.dataset.X_all))
+    pin = latent_explorer.read_pin(st.session_state.latent_explorer.pin, len(explored.dataset.X_all))
     if pin is None:
         return
     try:
-        state.put("latent_z", pin["z"])
+        page_state.put("latent_z", pin["z"])
     except ValueError:
         return  # too far out to be a point of any map
-    state.put("latent_z_from", pin["map"].upper())
+    page_state.put("latent_z_from", pin["map"].upper())
     if pin["map"] == "vae" and pin["index"] is not None:
-        state.put("latent_digit", pin["index"])
+        page_state.put("latent_digit", pin["index"])
 
 
 def _new_draws() -> None:
-    state.put("latent_draw_seed", state.get("latent_draw_seed") + 1)
+    page_state.put("latent_draw_seed", page_state.get("latent_draw_seed") + 1)
 
 
 @st.fragment
-def explore_latent_space(explored: explore.Explored, manifold_n: int, holes: bool) -> None:
+def explore_latent_space(explored: Explored, manifold_n: int, holes: bool) -> None:
     # A fragment: a click reruns the explorer and what depends on the pinned point only.
     data = explored.dataset
     X_all, y_all = data.X_all, data.y_all
-    digit = state.get("latent_digit")
+    digit = page_state.get("latent_digit")
     if digit is not None and digit >= len(X_all):
         digit = None  # a number from another data set
     posterior = None
     if digit is not None:
-        posterior = explorer.posterior_view(explored.vae, X_all[digit], state.get("latent_draw_seed"))
-    view = {**model_cache.explorer_data(explored.tokens, explored.names, data.token,
+        posterior = latent_explorer.posterior_view(explored.vae, X_all[digit], page_state.get("latent_draw_seed"))
+    view = {**figures_once.explorer_data(explored.tokens, explored.names, data.token,
                                         (explored.ae, explored.vae), data),
-            "pinned": state.get("latent_z"), "manifold": manifold_n, "posterior": posterior}
+            "pinned": page_state.get("latent_z"), "manifold": manifold_n, "posterior": posterior}
     if holes:  # the cached maps are shared: add to copies
-        view["maps"] = [{**m, "holes": model_cache.holes(token, tuple(m["range"]), model, data)}
+        view["maps"] = [{**m, "holes": per_model.holes(token, tuple(m["range"]), model, data)}
                         for m, token, model in zip(view["maps"], explored.tokens,
                                                    (explored.ae, explored.vae), strict=True)]
-    explorer.latent_explorer(view, key="latent_explorer", on_pin=_take_pin)
+    latent_explorer.latent_explorer(view, key="latent_explorer", on_pin=_take_pin)
     if holes:
         shares = [m["holes"]["share"] for m in view["maps"]]
         said = (f"Off the data: {shares[0]:.0%} of the {explored.names[0]} map and {shares[1]:.0%} "
                 f"of the {explored.names[1]} map as drawn")
         if data.is_digits:
-            ae_report = model_cache.evaluation("ae", explored.tokens[0], explored.ae)
-            vae_report = model_cache.evaluation("vae", explored.tokens[1], explored.vae)
+            ae_report = per_model.evaluation("ae", explored.tokens[0], explored.ae)
+            vae_report = per_model.evaluation("vae", explored.tokens[1], explored.vae)
             st.caption(f"{said}; measured over each model's training codes, "
                        f"{ae_report['off_manifold']['data_grid']:.0%} and "
                        f"{vae_report['off_manifold']['data_grid']:.0%}.")
@@ -76,7 +79,7 @@ def explore_latent_space(explored: explore.Explored, manifold_n: int, holes: boo
     st.subheader("The reparameterization trick, visible")
     left, right = st.columns([1, 3])
     with left:
-        digit = state.widget(st.number_input, "Image # (or click a dot on the VAE map)", min_value=0,
+        digit = page_state.widget(st.number_input, "Image # (or click a dot on the VAE map)", min_value=0,
                              max_value=len(X_all) - 1, step=1, key="latent_digit", value=digit,
                              placeholder="none picked")
         st.button("New draws", on_click=_new_draws, key="latent_draws_button",
@@ -86,7 +89,7 @@ def explore_latent_space(explored: explore.Explored, manifold_n: int, holes: boo
             st.caption("Pick a digit to see its posterior q(z|x) = N(μ, σ²) on the VAE map: the "
                        "±1σ and ±2σ ellipses, and draws z = μ + σ·ε with ε ~ N(0, I).")
             return
-        post = explorer.posterior_view(explored.vae, X_all[digit], state.get("latent_draw_seed"))
+        post = latent_explorer.posterior_view(explored.vae, X_all[digit], page_state.get("latent_draw_seed"))
         images = [X_all[digit], explored.vae.decode([post["mu"]])[0],
                   *explored.vae.decode(post["draws"])]
         labels = ["the image", "decode(μ)", *(f"draw {k + 1}" for k in range(len(post["draws"])))]

@@ -3,10 +3,13 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from latent_lab import claims, exports, figures, measures, model_cache, state, ui
-from latent_lab.catalog import SWEEP_BETAS, SWEEP_WARMUP_EPOCHS, sweep_name
-from latent_lab.collapse import COLLAPSE_NATS
-from latent_lab.data import active, digits, one_per_class
+from latent_lab.drawing import exports, figures, ui
+from latent_lab.images.dataset import active, digits, one_per_class
+from latent_lab.measures import claims, scores
+from latent_lab.measures.collapse import COLLAPSE_NATS
+from latent_lab.models import cache
+from latent_lab.models.catalog import SWEEP_BETAS, SWEEP_WARMUP_EPOCHS, sweep_name
+from latent_lab.state import page_state
 
 ui.page(
     "The β tradeoff",
@@ -24,13 +27,13 @@ if not active(st.session_state).is_digits:
     st.info(f"You are working on {active(st.session_state).name}; this page measures the models shipped "
             "with the app, trained on the 8×8 digits.")
 controls = st.columns([3, 1])
-beta = state.widget(controls[0].select_slider, "β", options=list(SWEEP_BETAS),
+beta = page_state.widget(controls[0].select_slider, "β", options=list(SWEEP_BETAS),
                     format_func="{:g}".format, key="beta_beta")
-warmup = state.widget(controls[1].toggle, f"KL warm-up ({SWEEP_WARMUP_EPOCHS} epochs)",
+warmup = page_state.widget(controls[1].toggle, f"KL warm-up ({SWEEP_WARMUP_EPOCHS} epochs)",
                       key="beta_warmup")
 
-model = model_cache.sweep_model(beta, warmup)
-reports = measures.shipped_evaluations()
+model = cache.sweep_model(beta, warmup)
+reports = scores.shipped_evaluations()
 report = reports[sweep_name(beta, warmup)]
 split, X_all, y_all = digits()
 

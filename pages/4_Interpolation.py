@@ -3,9 +3,11 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from latent_lab import explore, exports, figures, pickers, state, ui
-from latent_lab.data import one_per_class
-from latent_lab.settings import INTERP_MODES, N_PICKS
+from latent_lab.drawing import exports, figures, image_picker, ui
+from latent_lab.images.dataset import one_per_class
+from latent_lab.models.explored import explored_models
+from latent_lab.state import page_state
+from latent_lab.state.settings import INTERP_MODES, N_PICKS
 from vae_core import lerp, slerp
 
 ui.page(
@@ -17,7 +19,7 @@ ui.page(
     "model's latent map.",
 )
 
-explored = explore.explored_models()
+explored = explored_models()
 data = explored.dataset
 split = data.split
 n_test = len(split.X_test)
@@ -26,30 +28,30 @@ modes = INTERP_MODES if data.labelled else tuple(m for m in INTERP_MODES if m !=
 
 
 def _reroll() -> None:
-    state.put("interp_seed", state.get("interp_seed") + 1)
+    page_state.put("interp_seed", page_state.get("interp_seed") + 1)
 
 
 def _picker(end: str):
     def take() -> None:
         pick = st.session_state[f"interp_thumbs_{end}"].pick
         if isinstance(pick, int) and not isinstance(pick, bool) and 0 <= pick < N_PICKS:
-            state.put(f"interp_pick_{end}", pick)
+            page_state.put(f"interp_pick_{end}", pick)
     return take
 
 
 def _drawing(end: str):
     def take() -> None:
         try:
-            state.put(f"interp_draw_{end}", st.session_state[f"interp_pad_{end}"].pixels)
+            page_state.put(f"interp_draw_{end}", st.session_state[f"interp_pad_{end}"].pixels)
         except ValueError:
             pass  # not a drawing this pad makes
     return take
 
 
 controls = st.columns([3, 2])
-mode = state.widget(controls[0].radio, "Choose the two images", modes, key="interp_mode",
+mode = page_state.widget(controls[0].radio, "Choose the two images", modes, key="interp_mode",
                     horizontal=True)
-steps = state.widget(controls[1].slider, "Steps", 3, 15, key="interp_steps")
+steps = page_state.widget(controls[1].slider, "Steps", 3, 15, key="interp_steps")
 
 ends = st.columns(2)
 if mode == "by class":
@@ -57,35 +59,35 @@ if mode == "by class":
     for column, end, label in zip(ends, "ab", ("From digit", "To digit"), strict=True):
         with column:
             classes = [int(c) for c in np.unique(split.y_test)]
-            digit = state.widget(st.selectbox, label, classes, key=f"interp_class_{end}")
+            digit = page_state.widget(st.selectbox, label, classes, key=f"interp_class_{end}")
             examples = np.flatnonzero(split.y_test == digit)[:N_PICKS]
-            pick = min(state.get(f"interp_pick_{end}"), len(examples) - 1)
-            pickers.pick_image(split.X_test[examples], pick, key=f"interp_thumbs_{end}",
+            pick = min(page_state.get(f"interp_pick_{end}"), len(examples) - 1)
+            image_picker.pick_image(split.X_test[examples], pick, key=f"interp_thumbs_{end}",
                                on_pick=_picker(end),
                                titles=[f"held-out #{i}" for i in examples])
             chosen.append(examples[pick])
     a, b = chosen
 elif mode == "by index":
-    a = state.widget(ends[0].number_input, "From held-out #", 0, n_test - 1, key="interp_index_a")
-    b = state.widget(ends[1].number_input, "To held-out #", 0, n_test - 1, key="interp_index_b")
+    a = page_state.widget(ends[0].number_input, "From held-out #", 0, n_test - 1, key="interp_index_a")
+    b = page_state.widget(ends[1].number_input, "To held-out #", 0, n_test - 1, key="interp_index_b")
 elif mode == "at random":
     ends[0].button("New random pair", on_click=_reroll, key="interp_reroll_button")
-    rng = np.random.default_rng(state.get("interp_seed"))
+    rng = np.random.default_rng(page_state.get("interp_seed"))
     a, b = rng.choice(n_test, size=2, replace=False)
-    ends[1].caption(f"pair #{state.get('interp_seed')}")
+    ends[1].caption(f"pair #{page_state.get('interp_seed')}")
 
 if mode == "drawn by you":
     # Until something is drawn, each pad starts from a held-out image (a 3 and a 7 of the digits).
     starts = one_per_class(split.y_test)[[3, 7]] if data.is_digits else (0, 1)
     pair = []
     for column, end, label, start in zip(ends, "ab", ("From", "To"), starts, strict=True):
-        drawn = state.get(f"interp_draw_{end}")
+        drawn = page_state.get(f"interp_draw_{end}")
         if drawn is None or len(drawn) != data.n_pixels:  # nothing drawn yet, or for another size
-            drawn = pickers.pixels_to_text(split.X_test[start])
+            drawn = image_picker.pixels_to_text(split.X_test[start])
         with column:
             st.markdown(f"**{label}:** drag on the pad to draw.")
-            pickers.draw_pad(drawn, data.side, key=f"interp_pad_{end}", on_change=_drawing(end))
-        pair.append(pickers.text_to_pixels(drawn))
+            image_picker.draw_pad(drawn, data.side, key=f"interp_pad_{end}", on_change=_drawing(end))
+        pair.append(image_picker.text_to_pixels(drawn))
     pair = np.asarray(pair)
     names = ("your first drawing", "your second drawing")
 else:

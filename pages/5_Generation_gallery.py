@@ -3,9 +3,12 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from latent_lab import claims, explore, exports, figures, measures, model_cache, state, ui
-from latent_lab.catalog import KINDS
-from latent_lab.settings import GALLERY_SIZES, KIND_LABELS
+from latent_lab.drawing import exports, figures, ui
+from latent_lab.measures import claims, per_model, scores
+from latent_lab.models.catalog import KINDS
+from latent_lab.models.explored import explored_models
+from latent_lab.state import page_state
+from latent_lab.state.settings import GALLERY_SIZES, KIND_LABELS
 from vae_core import judge_images
 
 ui.page(
@@ -20,26 +23,26 @@ ui.page(
     "real digits'. The map shows where the draws fall among the codes of real digits.",
 )
 
-explored = explore.explored_models()
+explored = explored_models()
 
 
 def _reseed() -> None:
-    state.put("gen_seed", state.get("gen_seed") + 1)
+    page_state.put("gen_seed", page_state.get("gen_seed") + 1)
 
 
 controls = st.columns([1, 2, 2, 1])
-kind = state.widget(controls[0].radio, "Model", list(KIND_LABELS), format_func=KIND_LABELS.get,
+kind = page_state.widget(controls[0].radio, "Model", list(KIND_LABELS), format_func=KIND_LABELS.get,
                     key="gen_kind")
-temperature = state.widget(controls[1].slider, "Temperature T", 0.0, 3.0, step=0.1,
+temperature = page_state.widget(controls[1].slider, "Temperature T", 0.0, 3.0, step=0.1,
                            key="gen_temperature")
-n = state.widget(controls[2].select_slider, "Samples", options=list(GALLERY_SIZES), key="gen_n")
+n = page_state.widget(controls[2].select_slider, "Samples", options=list(GALLERY_SIZES), key="gen_n")
 controls[3].button("Reseed", on_click=_reseed, key="gen_reseed_button", type="primary")
 
 model = explored.model(kind)
 token = explored.tokens[kind == "vae"]
 data = explored.dataset
 label = f"Your {KINDS[kind].noun}" if explored.is_own(kind) else KIND_LABELS[kind]
-seed = state.get("gen_seed")
+seed = page_state.get("gen_seed")
 images, Z = model.sample(n, temperature=temperature, random_state=seed)  # (n, side²), (n, 2)
 # The digit judge knows the 8×8 digits only: other images are shown without its scores.
 now = judge_images(images, reference=data.split.X_train) if data.is_digits else None
@@ -67,9 +70,9 @@ if not data.is_digits:
             f"{data.name}: the samples are shown without its scores.")
     st.stop()
 st.subheader("What temperature does, measured")
-curve = model_cache.temperature_curve(kind, token, model)
+curve = per_model.temperature_curve(kind, token, model)
 # How the judge rates real held-out digits: the same for every model.
-real = measures.shipped_evaluations()["vae_default"]["real_digits"]
+real = scores.shipped_evaluations()["vae_default"]["real_digits"]
 ui.plot(figures.temperature_curves_figure(curve, temperature, real=real, current=now),
         key="gen_curves_chart")
 temps = curve["temperature"]
@@ -85,5 +88,5 @@ st.markdown(
 )
 ui.claim(claims.low_temperature_is_safe({"temperature_curve": curve}, label))
 if kind == "ae":
-    ae_report = model_cache.evaluation("ae", token, model)
+    ae_report = per_model.evaluation("ae", token, model)
     ui.claim(claims.ae_draws_land_in_the_wilderness(ae_report))

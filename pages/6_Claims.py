@@ -3,8 +3,11 @@ from functools import partial
 import pandas as pd
 import streamlit as st
 
-from latent_lab import claims, explore, measures, model_cache, ui
-from latent_lab.data import active, digits
+from latent_lab.drawing import ui
+from latent_lab.images.dataset import active, digits
+from latent_lab.measures import claims, per_model, scores
+from latent_lab.models import cache
+from latent_lab.models.explored import Explored, explored_models
 
 ui.page(
     "Claims",
@@ -20,11 +23,11 @@ ui.page(
 if not active(st.session_state).is_digits:
     st.info(f"You are working on {active(st.session_state).name}; this page measures the models shipped "
             "with the app, trained on the 8×8 digits.")
-explored = (explore.explored_models() if active(st.session_state).is_digits else
-            explore.Explored(*model_cache.default_models(), ("default", "default"), ("AE", "VAE")))
-reports = measures.shipped_evaluations()
-ae = model_cache.evaluation("ae", explored.tokens[0], explored.ae)
-vae = model_cache.evaluation("vae", explored.tokens[1], explored.vae)
+explored = (explored_models() if active(st.session_state).is_digits else
+            Explored(*cache.default_models(), ("default", "default"), ("AE", "VAE")))
+reports = scores.shipped_evaluations()
+ae = per_model.evaluation("ae", explored.tokens[0], explored.ae)
+vae = per_model.evaluation("vae", explored.tokens[1], explored.vae)
 X_test = digits()[0].X_test
 names = explored.names
 if explored.is_own("ae") or explored.is_own("vae"):

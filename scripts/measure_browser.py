@@ -1,6 +1,6 @@
 """Measure the dashboard in a real browser and screenshot every page.
 
-    python scripts/measure_browser.py [--out artifacts] [--starts 3] [--clicks 10] [--sessions 5]
+    python -m scripts.measure_browser [--out artifacts] [--starts 3] [--clicks 10] [--sessions 5]
 
 Reports (and writes to ``<out>/browser_measurements.json``):
 
@@ -28,14 +28,12 @@ import argparse
 import json
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))
+from playwright.sync_api import sync_playwright
 
-from browser_harness import (  # noqa: E402
+from harness.browser import (
     EMPTY_SPOT_JS,
     StreamlitServer,
     error_texts,
@@ -48,7 +46,8 @@ from browser_harness import (  # noqa: E402
     wait_idle,
     wait_rendered,
 )
-from playwright.sync_api import sync_playwright  # noqa: E402
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 PAGES = {
     "0_home": "",

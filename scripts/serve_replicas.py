@@ -1,6 +1,6 @@
 """Run several replicas of the app behind nginx, as ``deploy/nginx.conf`` describes; Ctrl-C stops all.
 
-    python scripts/serve_replicas.py [--replicas 2] [--port 8501] [--run-dir DIR]
+    python -m scripts.serve_replicas [--replicas 2] [--port 8501] [--run-dir DIR]
 
 Starts ``--replicas`` ``streamlit run app.py`` processes on free local ports and one nginx, in the
 foreground with the config rendered from ``deploy/nginx.conf`` (WebSocket upgrade, sticky sessions
@@ -12,14 +12,12 @@ answered each request. Needs nginx (``scripts/ensure_proxy.sh``).
 from __future__ import annotations
 
 import argparse
-import sys
 import tempfile
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO_ROOT / "tests" / "e2e"))
+from harness.browser import NginxProxy, StreamlitServer
 
-from browser_harness import NginxProxy, StreamlitServer  # noqa: E402
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 def main():

@@ -1,6 +1,6 @@
 """What each action costs the server, measured on the server process with one browser session.
 
-    python scripts/server_cost.py [--out artifacts/load] [--repeats 12] [--trains 3] [--no-profile]
+    python -m scripts.server_cost [--out artifacts/load] [--repeats 12] [--trains 3] [--no-profile]
 
 1. Starts ``streamlit run app.py``, opens every page once (the first visits load the shipped models
    and warm the caches; their cost is reported as ``warm_up``).
@@ -36,12 +36,12 @@ import sys
 import time
 from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO_ROOT / "tests" / "e2e"), str(REPO_ROOT / "tests" / "load")]
+from playwright.async_api import async_playwright
 
-import crowd  # noqa: E402
-from browser_harness import StreamlitServer, cpu_seconds  # noqa: E402
-from playwright.async_api import async_playwright  # noqa: E402
+from harness import crowd
+from harness.browser import StreamlitServer, cpu_seconds
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
 
 # (category, test on one frame "function (file:line)"), tried from the innermost frame outwards;
 # the first frame that matches any rule names the sample's category. A sample anywhere under a
@@ -50,16 +50,16 @@ CATEGORIES = (
     ("end of run: gc.collect(2) (runner.postScriptGC)", lambda f: f.startswith("ScriptRunner._on_script_finished ")),
     ("plotly_chart: to_json", lambda f: "plotly/io/_json.py" in f),
     ("plotly_chart: re-validate figure", lambda f: "return_figure_from_figure_or_data" in f),
-    ("figure building (figures.py + plotly objects)", lambda f: "latent_lab/figures.py" in f),
+    ("figure building (figures.py + plotly objects)", lambda f: "latent_lab/drawing/figures.py" in f),
     ("download button (model_to_bytes, media files)",
      lambda f: "model_to_bytes" in f or "media_file" in f or "download_button" in f),
     ("model encode/decode/sample (vae_core)", lambda f: "vae_core/" in f),
-    ("explorer data (latent_lab/explorer.py)", lambda f: "latent_lab/explorer.py" in f),
+    ("explorer data (latent_lab/drawing/latent_explorer.py)", lambda f: "latent_lab/drawing/latent_explorer.py" in f),
     ("component mount (streamlit components v2)", lambda f: "streamlit/components/v2" in f),
     ("plotly_chart: other", lambda f: "streamlit/elements/plotly_chart.py" in f),
     ("protobuf / messages", lambda f: "google/protobuf" in f or "forward_msg" in f
      or "streamlit/proto" in f),
-    ("page state and URL (latent_lab/state.py)", lambda f: "latent_lab/state.py" in f),
+    ("page state and URL (latent_lab/state/page_state.py)", lambda f: "latent_lab/state/page_state.py" in f),
     ("secrets file watcher (polls every 0.2 s)", lambda f: "streamlit/watcher/" in f),
     ("web server IO (uvicorn, starlette, websockets)",
      lambda f: any(m in f for m in ("uvicorn/", "starlette/", "websockets/", "tornado/", "asyncio/"))),

@@ -8,15 +8,12 @@ in ``artifacts/e2e-failures/``.
 from __future__ import annotations
 
 import re
-import sys
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-# The harness is shared with scripts/measure_browser.py; make it importable in any import mode.
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser_harness import REPO_ROOT, StreamlitServer, launch_browser, new_page
+# The harness is shared with the load test and the scripts (harness/).
+from harness.browser import REPO_ROOT, StreamlitServer, launch_browser, new_page
 
 
 @pytest.hookimpl(wrapper=True)

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_harness import (
+
+from harness.browser import (
     chart,
     error_texts,
     figure_data,

@@ -1,6 +1,6 @@
 """Faults a hosted demo meets: a visitor who leaves while a model trains, and a server restart.
 
-Training runs as a shared background job (``latent_lab.jobs``): sessions that ask for the same
+Training runs as a shared background job (``latent_lab.models.jobs``): sessions that ask for the same
 config watch one job, and a job nobody watches any more stops by itself and caches nothing.
 
 - A browser closed mid-training must leave the config neither locked nor half-filled: a session
@@ -18,7 +18,8 @@ import re
 import time
 
 import pytest
-from browser_harness import (
+
+from harness.browser import (
     assert_same_view,
     error_texts,
     make_a_view,

@@ -1,6 +1,6 @@
 """The latent explorer in a real browser: decoding under the pointer, pinning, touch, the manifold.
 
-The decoders run in the page (latent_lab/web/latent_explorer.js); these tests check them against
+The decoders run in the page (latent_lab/drawing/web/latent_explorer.js); these tests check them against
 the NumPy models, and that the pointer needs no round trip to the server.
 """
 
@@ -11,7 +11,8 @@ import statistics
 
 import numpy as np
 import pytest
-from browser_harness import (
+
+from harness.browser import (
     EMPTY_SPOT_JS,
     error_texts,
     explorer_eval,
@@ -23,8 +24,7 @@ from browser_harness import (
     wait_idle,
     wait_rendered,
 )
-
-from latent_lab.catalog import asset_path
+from latent_lab.models.catalog import asset_path
 from vae_core import load_model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]

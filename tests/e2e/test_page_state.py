@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from browser_harness import (
+
+from harness.browser import (
     click_at,
     error_texts,
     explorer_empty_spot,

@@ -21,7 +21,8 @@ import subprocess
 import time
 
 import pytest
-from browser_harness import (
+
+from harness.browser import (
     REPO_ROOT,
     NginxProxy,
     StreamlitServer,
@@ -34,7 +35,6 @@ from browser_harness import (
     read_view,
     rerun_after,
 )
-
 from vae_core import load_model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]

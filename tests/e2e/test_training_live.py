@@ -6,8 +6,8 @@ import re
 
 import numpy as np
 import pytest
-from browser_harness import error_texts, open_app, wait_idle, wait_rendered
 
+from harness.browser import error_texts, open_app, wait_idle, wait_rendered
 from vae_core import load_model
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(300)]

@@ -7,12 +7,6 @@ Options given on the command line need this folder among pytest's arguments
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
-
-# The browser harness lives with the browser tests; make it and the crowd driver importable.
-HERE = Path(__file__).resolve().parent
-sys.path[:0] = [str(HERE.parent / "e2e"), str(HERE)]
 
 
 def pytest_addoption(parser):

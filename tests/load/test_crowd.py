@@ -28,10 +28,11 @@ import random
 import time
 from pathlib import Path
 
-import crowd
 import pytest
-from browser_harness import REPO_ROOT, StreamlitServer, cpu_seconds, memory_kib
 from playwright.async_api import async_playwright
+
+from harness import crowd
+from harness.browser import REPO_ROOT, StreamlitServer, cpu_seconds, memory_kib
 
 pytestmark = [pytest.mark.load]
 
