@@ -14,14 +14,11 @@ import time
 import numpy as np
 
 from .data import split_digits
-from .metrics import pca_reconstruction_mse
+from .evaluation import pca_reconstruction_mse
+from .metrics import DIM_COLLAPSE_NATS as COLLAPSED_DIM_NATS  # the one collapse rule
 from .recipes import make_model
 from .threads import blas_info, use_engine_threads
 from .training import TrainingDivergedError
-
-# A latent dimension whose held-out KL is below this carries (almost) nothing about the image:
-# it has collapsed onto the prior.
-COLLAPSED_DIM_NATS = 0.1
 
 
 def time_to_reach(history, target):

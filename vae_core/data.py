@@ -1,10 +1,14 @@
 """The 8x8 digits shipped with scikit-learn, scaled to [0, 1], and input validation."""
 
+import gzip
+import importlib.util
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-from sklearn.datasets import load_digits
-from sklearn.model_selection import train_test_split
+
+# scikit-learn takes about a second to import (SciPy, and pandas when installed): it is imported
+# where it is used, so a page that only shows models doesn't wait for it.
 
 
 class DigitSplit(NamedTuple):
@@ -24,8 +28,28 @@ def load_digits_unit():
     y : ndarray of shape (1797,), int
         Digit labels. They are never used for training, only for colouring plots and metrics.
     """
-    digits = load_digits()
-    return digits.data.astype(np.float64) / 16.0, digits.target.astype(np.int64)
+    data = _read_digits_file()
+    if data is None:
+        from sklearn.datasets import load_digits
+
+        digits = load_digits()
+        data = np.column_stack([digits.data, digits.target])
+    return data[:, :-1].astype(np.float64) / 16.0, data[:, -1].astype(np.int64)
+
+
+def _read_digits_file():
+    """The digits file scikit-learn ships, read as ``load_digits`` reads it, without importing
+    scikit-learn; None if it isn't where this version keeps it."""
+    spec = importlib.util.find_spec("sklearn")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
+    try:
+        with gzip.open(path, "rt") as f:
+            data = np.loadtxt(f, delimiter=",")  # (1797, 65): 64 pixels in 0..16, then the label
+    except (OSError, ValueError):
+        return None
+    return data if data.ndim == 2 and data.shape[1] == 65 else None
 
 
 def split_digits(test_size=0.2, random_state=0):
@@ -45,6 +69,8 @@ def split_digits(test_size=0.2, random_state=0):
     """
     if not 0.0 < float(test_size) < 1.0:
         raise ValueError(f"test_size must be a fraction strictly between 0 and 1, got {test_size!r}.")
+    from sklearn.model_selection import train_test_split
+
     X, y = load_digits_unit()
     parts = train_test_split(X, y, test_size=test_size, random_state=random_state, stratify=y)
     return DigitSplit(*parts)

@@ -5,10 +5,13 @@ contradict each sentence, on the models in view:
 
 * a **digit judge** (a logistic-regression classifier of the training digits) that scores images
   without labels: how sure it is (quality), how many classes the images spread over (diversity)
-  and a Fréchet distance between its features of real and generated images;
-* **novelty**: how far a decoded image is from its nearest training image, against how far
-  held-out digits are, and the share of a latent grid that decodes off the data manifold;
-* **linear autoencoder vs PCA**: principal angles between the two subspaces;
+  and a Fréchet distance between its features of real and generated images (and what as many
+  real digits score: :func:`frechet_band`), with precision and recall (:mod:`vae_core.metrics`);
+* **novelty**: whether a decoded image is off the data (:class:`OffDataTest`: as close to a
+  training digit as held-out digits are, pixel by pixel and by ink profile, so a blur fails), and
+  the share of a latent grid that decodes off the data, in the gaps between codes and on them;
+* **linear autoencoder vs PCA**: principal angles between the two subspaces, and PCA's held-out
+  error, the linear baseline every autoencoder is compared with;
 * **temperature curves** and :func:`evaluate_model`, which scores one model in one call and
   returns plain JSON-ready values (likelihoods from :mod:`vae_core.likelihood`).
 """
@@ -17,21 +20,27 @@ import functools
 import time
 
 import numpy as np
-from sklearn.decomposition import PCA
-from sklearn.linear_model import LogisticRegression
 
 from .data import check_images, check_latent, split_digits
 from .likelihood import (
     _Float64Network,
     _log_bernoulli,
-    _one_blas_thread,
-    active_units,
     bce_floor,
     exact_nll,
     likelihood_bounds,
 )
+from .metrics import (
+    SAMPLERS,
+    code_gaussian,
+    collapsed_dims,
+    draw_codes,
+    ink_profile,
+    kth_neighbour_distance,
+    precision_recall,
+)
 from .models import Autoencoder
 from .recipes import make_model
+from .threads import use_engine_threads
 
 # A decoded image is off the data manifold when it is farther from every training image than
 # this percentile of held-out digits is from theirs.
@@ -68,13 +77,13 @@ class DigitJudge:
 
     def proba(self, images):
         """Class probabilities: (n_samples, 64) -> (n_samples, 10)."""
-        with _one_blas_thread():
-            return self.classifier_.predict_proba(check_images(images, 64, "images"))
+        use_engine_threads()
+        return self.classifier_.predict_proba(check_images(images, 64, "images"))
 
     def features(self, images):
         """The judge's logits, the features of the Fréchet distance: (n_samples, 64) -> (n_samples, 10)."""
-        with _one_blas_thread():
-            return self.classifier_.decision_function(check_images(images, 64, "images"))
+        use_engine_threads()
+        return self.classifier_.decision_function(check_images(images, 64, "images"))
 
 
 @functools.cache
@@ -94,10 +103,12 @@ def digit_judge():
     (10 numbers per image) are the features of :func:`frechet_distance`, as Inception features
     are for the FID (Heusel et al., 2017).
     """
+    from sklearn.linear_model import LogisticRegression
+
     split = split_digits()
-    with _one_blas_thread():
-        classifier = LogisticRegression(C=JUDGE_C, max_iter=5000, random_state=0).fit(split.X_train, split.y_train)
-        accuracy = classifier.score(split.X_test, split.y_test)
+    use_engine_threads()
+    classifier = LogisticRegression(C=JUDGE_C, max_iter=5000, random_state=0).fit(split.X_train, split.y_train)
+    accuracy = classifier.score(split.X_test, split.y_test)
     return DigitJudge(classifier, accuracy)
 
 
@@ -214,14 +225,14 @@ def nearest_neighbours(queries, reference):
     ref_sq = np.einsum("ij,ij->i", reference, reference)  # (n_reference,)
     index, dist_sq = np.empty(queries.shape[0], dtype=np.int64), np.empty(queries.shape[0])
     rows = max(1, 4_000_000 // max(reference.shape[0], 1))  # a (rows, n_reference) block at a time
-    with _one_blas_thread():
-        for start in range(0, queries.shape[0], rows):
-            q = queries[start:start + rows]
-            # |q - r|^2 = |q|^2 + |r|^2 - 2 q.r ; the |q|^2 term does not change the argmin
-            partial = ref_sq - 2.0 * (q @ reference.T)  # (rows, n_reference)
-            best = partial.argmin(axis=1)
-            index[start:start + rows] = best
-            dist_sq[start:start + rows] = partial[np.arange(q.shape[0]), best] + np.einsum("ij,ij->i", q, q)
+    use_engine_threads()
+    for start in range(0, queries.shape[0], rows):
+        q = queries[start:start + rows]
+        # |q - r|^2 = |q|^2 + |r|^2 - 2 q.r ; the |q|^2 term does not change the argmin
+        partial = ref_sq - 2.0 * (q @ reference.T)  # (rows, n_reference)
+        best = partial.argmin(axis=1)
+        index[start:start + rows] = best
+        dist_sq[start:start + rows] = partial[np.arange(q.shape[0]), best] + np.einsum("ij,ij->i", q, q)
     return index, np.sqrt(np.clip(dist_sq, 0.0, None))
 
 
@@ -234,6 +245,59 @@ def off_manifold_threshold(X_train, X_test, quantile=OFF_MANIFOLD_QUANTILE):
     """
     _, distance = nearest_neighbours(check_images(X_test, name="X_test"), check_images(X_train, name="X_train"))
     return float(np.percentile(distance, quantile))
+
+
+class OffDataTest:
+    """Whether images lie on the data: as close to a training digit as held-out digits are, twice.
+
+    An image is *off the data* when it is farther from every training digit than ``quantile`` %
+    of held-out digits are from theirs, either pixel by pixel (:func:`off_manifold_threshold`) or
+    by ink profile (its pixel values sorted, :func:`vae_core.metrics.ink_profile`).
+
+    Parameters
+    ----------
+    X_train, X_test : array-like of shape (n, input_dim)
+        The data (training images) and the yardstick (held-out images).
+    quantile : float
+
+    Attributes
+    ----------
+    pixel_threshold_, profile_threshold_ : float
+        The two distances (pixels in [0, 1]; about 1.70 and 0.78 on the default split).
+    held_out_on_ : float
+        Share of the held-out digits the test calls on the data (about 0.98).
+
+    Notes
+    -----
+    Pixel distance alone rewards blur: the average of many digits lies close to all of them, so
+    the mean digit, blends of two class means and a collapsed VAE's one blob all pass it. A blur
+    spreads ink into greys, which no real digit's profile has: the profile test fails every one
+    of them (and a flat grey image, and noise), while a digit shifted by a pixel keeps its profile.
+    """
+
+    def __init__(self, X_train, X_test, quantile=OFF_MANIFOLD_QUANTILE):
+        self.X_train_ = check_images(X_train, name="X_train")
+        X_test = check_images(X_test, self.X_train_.shape[1], "X_test")
+        self.profiles_ = ink_profile(self.X_train_)
+        pixel, profile = self.distances(X_test)
+        self.pixel_threshold_ = float(np.percentile(pixel, quantile))
+        self.profile_threshold_ = float(np.percentile(profile, quantile))
+        self.held_out_on_ = float(np.mean(~self.off(X_test)))
+
+    def distances(self, images):
+        """Distance to the nearest training digit, pixel by pixel and by ink profile: two (n,) arrays."""
+        images = check_images(images, self.X_train_.shape[1], "images")
+        return (nearest_neighbours(images, self.X_train_)[1],
+                nearest_neighbours(ink_profile(images), self.profiles_)[1])
+
+    def off(self, images, distances=None):
+        """(n,) bool: which images are off the data (``distances``: theirs, if already measured)."""
+        pixel, profile = self.distances(images) if distances is None else distances
+        return (pixel > self.pixel_threshold_) | (profile > self.profile_threshold_)
+
+    def share(self, images):
+        """The share of ``images`` off the data."""
+        return float(np.mean(self.off(images)))
 
 
 def nearest_training_digit(model, Z, X_train):
@@ -290,8 +354,8 @@ def latent_grid(model, X_train, region="data", n_per_side=30, prior_sigmas=3.0):
 
 
 def off_manifold_share(model, X_train, X_test, *, region="data", n_per_side=30, prior_sigmas=3.0,
-                       quantile=OFF_MANIFOLD_QUANTILE):
-    """Share of a latent grid whose decoded images are off the data manifold.
+                       quantile=OFF_MANIFOLD_QUANTILE, test=None):
+    """Share of a latent grid whose decoded images are off the data (:class:`OffDataTest`).
 
     Parameters
     ----------
@@ -302,38 +366,62 @@ def off_manifold_share(model, X_train, X_test, *, region="data", n_per_side=30, 
         See ``GRID_REGIONS``.
     n_per_side : int
         The grid has ``n_per_side ** 2`` points, corners included.
+    test : OffDataTest, optional
+        Built from ``X_train``, ``X_test`` and ``quantile`` when not given.
 
     Returns
     -------
     dict
-        ``share`` (0..1), ``threshold`` (pixel distance), ``low``/``high`` (region corners, lists),
-        ``n_points``.
+        ``share`` (0..1) of the grid off the data; ``gap_points``: the share of the grid in the
+        gaps between the codes (:func:`latent_outliers`), ``in_gaps`` and ``on_clusters``: the
+        share off the data among those points and among the rest (None when there are none);
+        ``threshold`` (pixel distance), ``low``/``high`` (region corners, lists), ``n_points``.
+        A collapsed model's codes shrink to a point, and so does its "data" region: the grid then
+        decodes its one blob everywhere, and the test measures it off the data.
     """
+    test = test or OffDataTest(X_train, X_test, quantile)
     Z, low, high = latent_grid(model, X_train, region, n_per_side, prior_sigmas)
-    threshold = off_manifold_threshold(X_train, X_test, quantile)
-    _, distance = nearest_training_digit(model, Z, X_train)
-    return {"share": float(np.mean(distance > threshold)), "threshold": threshold,
+    off = test.off(_Float64Network(model).decode(Z))
+    gaps = latent_outliers(model, Z, X_train, X_test, quantile)
+    return {"share": float(np.mean(off)), "gap_points": float(np.mean(gaps)),
+            "in_gaps": float(np.mean(off[gaps])) if gaps.any() else None,
+            "on_clusters": float(np.mean(off[~gaps])) if not gaps.all() else None,
+            "threshold": test.pixel_threshold_,
             "low": [float(v) for v in low], "high": [float(v) for v in high], "n_points": int(Z.shape[0])}
 
 
-def latent_outlier_share(model, Z, X_train, X_test, quantile=OFF_MANIFOLD_QUANTILE):
-    """Share of latent points farther from every training code than ``quantile`` % of held-out codes are.
+def latent_outliers(model, Z, X_train, X_test, quantile=OFF_MANIFOLD_QUANTILE):
+    """(n_points,) bool: latent points farther from every training code than ``quantile`` % of held-out codes are.
 
-    Codes are the AE's codes or the VAE's posterior means. This measures "the empty wilderness
-    between the clusters" in the latent space itself, whatever the decoder makes of it.
-
-    Returns
-    -------
-    float
+    Codes are the AE's codes or the VAE's posterior means. These points are "the empty wilderness
+    between the clusters" in the latent space itself, whatever the decoder makes of them.
     """
     net = _Float64Network(model)
     train_codes = net.codes(check_images(X_train, net.input_dim, "X_train"))
     _, held_out = nearest_neighbours(net.codes(check_images(X_test, net.input_dim, "X_test")), train_codes)
     _, distance = nearest_neighbours(check_latent(Z, net.latent_dim), train_codes)
-    return float(np.mean(distance > np.percentile(held_out, quantile)))
+    return distance > np.percentile(held_out, quantile)
+
+
+def latent_outlier_share(model, Z, X_train, X_test, quantile=OFF_MANIFOLD_QUANTILE):
+    """The share of latent points ``Z`` in the wilderness (:func:`latent_outliers`): a float."""
+    return float(np.mean(latent_outliers(model, Z, X_train, X_test, quantile)))
 
 
 # --------------------------------------------------------------------------- linear AE vs PCA
+def pca_reconstruction_mse(X_train, X_test, n_components=2):
+    """Mean squared error per pixel of a PCA fitted on ``X_train`` and applied to ``X_test``.
+
+    The linear baseline for a ``n_components``-dimensional bottleneck: a linear autoencoder
+    trained on MSE spans the same subspace, so a useful nonlinear one should beat it.
+    """
+    from sklearn.decomposition import PCA
+
+    pca = PCA(n_components=n_components).fit(X_train)
+    X_hat = pca.inverse_transform(pca.transform(X_test))
+    return float(np.mean((X_hat - X_test) ** 2))
+
+
 def principal_angles(A, B):
     """Principal angles, in degrees, between the column spaces of ``A`` and ``B``.
 
@@ -375,9 +463,6 @@ class _LinearAutoencoder(Autoencoder):
     """An autoencoder with an identity output: with ``hidden_sizes=()``, affine both ways."""
 
     _output_choices = ("identity",)
-
-    def _pixels(self, logits):
-        return logits
 
 
 # Output of the linear autoencoders compared with PCA.
@@ -423,6 +508,8 @@ def linear_ae_vs_pca(X_train, X_test, latent_sizes=(1, 2, 4, 8), *, output="iden
     """
     if output not in LINEAR_OUTPUTS:
         raise ValueError(f"Unknown output {output!r}; choose one of {sorted(LINEAR_OUTPUTS)}.")
+    from sklearn.decomposition import PCA
+
     X_train = check_images(X_train, 64, "X_train")
     X_test = check_images(X_test, 64, "X_test")
     rows = []
@@ -438,7 +525,7 @@ def linear_ae_vs_pca(X_train, X_test, latent_sizes=(1, 2, 4, 8), *, output="iden
         net = _Float64Network(model)
         angles = principal_angles(net.decoder[-1][0].T, pca.components_.T)  # (64, k) each
         ae_mse = float(np.mean((net.decode(net.codes(X_test)) - X_test) ** 2))
-        pca_mse = float(np.mean((pca.inverse_transform(pca.transform(X_test)) - X_test) ** 2))
+        pca_mse = pca_reconstruction_mse(X_train, X_test, int(k))
         rows.append({"latent_dim": int(k), "angles": [float(a) for a in angles], "max_angle": float(angles.max()),
                      "ae_mse": ae_mse, "pca_mse": pca_mse, "seconds": seconds})
     return rows
@@ -446,28 +533,39 @@ def linear_ae_vs_pca(X_train, X_test, latent_sizes=(1, 2, 4, 8), *, output="iden
 
 # --------------------------------------------------------------------------- generation
 def temperature_curve(model, X_train, X_test, temperatures=DEFAULT_TEMPERATURES, *, n_samples=500, seed=0,
-                      judge=None):
-    """Judge scores and novelty of samples decoded from N(0, T^2 I), for each temperature T.
+                      judge=None, sampler="prior"):
+    """Judge scores, fidelity, coverage and novelty of samples at each temperature T.
 
     Parameters
     ----------
     model : Autoencoder or VAE
     X_train, X_test : array-like of shape (n, input_dim)
-        The manifold (novelty) and the real images the Fréchet distance compares with.
+        The data (the reference of every score) and the held-out images (the off-data test's
+        yardstick; their count sets the Fréchet distance's sample size).
     temperatures : sequence of float >= 0
     n_samples : int
         Samples per temperature.
     seed : int
-        One noise draw ``eps`` of shape (n_samples, latent_dim) serves every temperature
-        (``z = T eps``), so the curves are smooth in T rather than noisy.
+        One noise draw ``eps`` of shape (n_samples, latent_dim) serves every temperature, so the
+        curves are smooth in T rather than noisy.
+    sampler : {"prior", "fitted"}
+        ``"prior"``: z = T eps, from N(0, T² I); ``"fitted"``: from a Gaussian fitted to the
+        model's own training codes, N(m, T² C) (see ``vae_core.metrics.SAMPLERS``): the fair way
+        to sample an autoencoder.
 
     Returns
     -------
     dict of lists, one entry per temperature
-        ``temperature``, ``quality``, ``class_entropy``, ``classes_covered``, ``frechet``,
-        ``off_manifold`` (share of samples off the data manifold), ``median_distance`` (to the
-        nearest training image).
+        ``temperature``; ``quality`` (the judge's mean confidence: recognisability),
+        ``class_entropy``, ``classes_covered``; ``precision`` and ``recall`` (Kynkäänniemi et
+        al., k = 3, judge features, against the training digits: fidelity and coverage; recall
+        grows with ``n_samples``, so compare it at one sample size); ``frechet`` (the first
+        ``min(n_samples, n_test)`` samples against the training digits: the sample size of the
+        held-out digits' own score in :func:`evaluate_model`); ``off_manifold`` (share off the
+        data, :class:`OffDataTest`); ``median_distance`` (to the nearest training image).
     """
+    if sampler not in SAMPLERS:
+        raise ValueError(f"Unknown sampler {sampler!r}; choose one of {sorted(SAMPLERS)}.")
     judge = judge or digit_judge()
     net = _Float64Network(model)
     X_train = check_images(X_train, net.input_dim, "X_train")
@@ -475,28 +573,66 @@ def temperature_curve(model, X_train, X_test, temperatures=DEFAULT_TEMPERATURES,
     temperatures = [float(t) for t in temperatures]
     if any(not np.isfinite(t) or t < 0 for t in temperatures):
         raise ValueError(f"temperatures must be finite numbers >= 0, got {temperatures!r}.")
-    eps = np.random.default_rng(seed).standard_normal((n_samples, net.latent_dim))
-    Z = np.concatenate([t * eps for t in temperatures])  # (n_T * n_samples, latent_dim)
-    with _one_blas_thread():
-        images = net.decode(Z)
+    rng = np.random.default_rng(seed)
+    eps = rng.standard_normal((n_samples, net.latent_dim))
+    gaussian = code_gaussian(model, X_train) if sampler == "fitted" else None
+    Z = np.concatenate([draw_codes(eps, t, gaussian) for t in temperatures])  # (n_T * n_samples, latent_dim)
+    images = net.decode(Z)
     proba = judge.proba(images).reshape(len(temperatures), n_samples, -1)  # (n_T, n_samples, 10)
     features = judge.features(images).reshape(len(temperatures), n_samples, -1)
-    real = judge.features(X_test)
-    threshold = off_manifold_threshold(X_train, X_test)
-    _, distance = nearest_neighbours(images, X_train)
-    distance = distance.reshape(len(temperatures), n_samples)
-    curve = {key: [] for key in ("temperature", "quality", "class_entropy", "classes_covered", "frechet",
-                                 "off_manifold", "median_distance")}
+    train_features = judge.features(X_train)
+    train_radii = kth_neighbour_distance(train_features)  # the real balls, shared by every temperature
+    n_frechet = min(n_samples, len(X_test))
+    test = OffDataTest(X_train, X_test)
+    distances = test.distances(images)
+    off = test.off(images, distances).reshape(len(temperatures), n_samples)
+    distance = distances[0].reshape(len(temperatures), n_samples)
+    curve = {key: [] for key in ("temperature", "quality", "class_entropy", "classes_covered", "precision",
+                                 "recall", "frechet", "off_manifold", "median_distance")}
     for i, t in enumerate(temperatures):
         shares = np.bincount(proba[i].argmax(axis=1), minlength=proba.shape[2]) / n_samples
+        fidelity = precision_recall(train_features, features[i], real_radii=train_radii)
         curve["temperature"].append(t)
         curve["quality"].append(float(proba[i].max(axis=1).mean()))
         curve["class_entropy"].append(_entropy(shares))
         curve["classes_covered"].append(int(np.sum(shares >= MIN_CLASS_SHARE)))
-        curve["frechet"].append(frechet_between(features[i], real))
-        curve["off_manifold"].append(float(np.mean(distance[i] > threshold)))
+        curve["precision"].append(fidelity["precision"])
+        curve["recall"].append(fidelity["recall"])
+        curve["frechet"].append(frechet_between(features[i, :n_frechet], train_features))
+        curve["off_manifold"].append(float(np.mean(off[i])))
         curve["median_distance"].append(float(np.median(distance[i])))
     return curve
+
+
+def frechet_band(X_real, X_train, n, *, draws=200, seed=0, judge=None, quantiles=(5.0, 50.0, 95.0)):
+    """What ``n`` real images score on the Fréchet distance to the training digits, over draws.
+
+    The Fréchet distance of a small sample is mostly its own noise: 36 real held-out digits
+    score about 16 against the training digits, where all 360 score about 1. A sample of ``n``
+    generated images is judged against this band, not against a line made from thousands.
+
+    Parameters
+    ----------
+    X_real : array-like of shape (n_real, 64)
+        Real images not trained on (the held-out digits); ``n`` of them are drawn per draw.
+    X_train : array-like of shape (n_train, 64)
+        The reference, as for the samples.
+    n : int
+        Sample size, ``2 <= n <= n_real``.
+
+    Returns
+    -------
+    dict
+        ``n``, ``draws`` and one value per quantile: ``low``, ``median``, ``high``.
+    """
+    judge = judge or digit_judge()
+    real, train = judge.features(X_real), judge.features(X_train)
+    if not 2 <= n <= len(real):
+        raise ValueError(f"n must be between 2 and the {len(real)} real images, got {n}.")
+    rng = np.random.default_rng(seed)
+    scores = [frechet_between(real[rng.choice(len(real), n, replace=False)], train) for _ in range(draws)]
+    low, median, high = np.percentile(scores, quantiles)
+    return {"n": int(n), "draws": int(draws), "low": float(low), "median": float(median), "high": float(high)}
 
 
 # --------------------------------------------------------------------------- one score sheet
@@ -542,14 +678,23 @@ def evaluate_model(model, X_train, X_test, *, iwae_k=(1, 10, 100, 1000), n_draws
         ``exact_nll_grid``       its grid: radius, spacing, n_per_side, truncation_bound,
                                  refinement_change
         ``exact_nll_note``       why ``exact_nll`` is None, if it is
-        ``active_units``         VAE: dims with Var_x(E_q[z|x]) > 0.01 (Burda et al.)
-        ``active_unit_variance`` VAE: that variance per dimension
+        ``active_units``,        VAE: dimensions whose held-out KL reaches
+        ``collapsed_dims``       ``metrics.DIM_COLLAPSE_NATS``, and the others (collapsed)
         ``judge_accuracy``       held-out accuracy of the digit judge
-        ``samples``              one dict per temperature: quality, class_entropy,
-                                 classes_covered, frechet, off_manifold, median_distance
-        ``real_digits``          the same judge scores for the held-out digits themselves
-        ``off_manifold``         2-D latent: ``threshold``, ``data_grid`` and (VAE)
-                                 ``prior_grid`` shares, ``prior_draws_in_wilderness``
+        ``samples``              one dict per temperature (:func:`temperature_curve`, drawn
+                                 from N(0, T² I)): quality, class_entropy, classes_covered,
+                                 precision, recall, frechet, off_manifold, median_distance
+        ``samples_fitted``       AE: the same, drawn from a Gaussian fitted to its codes
+        ``real_digits``          the same scores for the held-out digits themselves, and
+                                 ``on_data``: the share the off-data test calls on the data
+        ``off_manifold``         2-D latent: ``threshold``; ``data_grid``, the share of a grid
+                                 over the training codes off the data, and ``data_gaps``,
+                                 ``data_clusters``, that share in the gaps between the codes
+                                 and on them (``gap_points``: the gaps' share of the grid);
+                                 ``prior_grid`` (VAE, ±3σ); the share of code draws in the
+                                 wilderness from N(0, I) (``prior_draws_in_wilderness``), from
+                                 the fitted Gaussian (``fitted_draws_in_wilderness``) and
+                                 uniform over the box of codes (``box_draws_in_wilderness``)
         ``seconds``              wall time of each part
         ======================== ===========================================================
     """
@@ -562,13 +707,13 @@ def evaluate_model(model, X_train, X_test, *, iwae_k=(1, 10, 100, 1000), n_draws
               "n_test": int(X_test.shape[0]), "seed": int(seed), "bce_floor": bce_floor(X_test)}
     codes = net.codes(X_test)
     report["mse"] = float(np.mean((net.decode(codes) - X_test) ** 2))
-    report["recon_mean_decoded"] = float(-_log_bernoulli(net.logits(codes), X_test).mean()) if is_vae else None
+    report["recon_mean_decoded"] = recon_of_posterior_mean(model, X_test) if is_vae else None
     timer.lap("reconstruction")
 
     empty = {"recon_sampled": None, "kl": None, "kl_per_dim": None, "neg_elbo": None, "neg_elbo_se": None,
              "neg_elbo_draw_sd": None, "iwae": None, "iwae_se": None, "n_draws": None, "exact_nll": None,
              "exact_nll_grid": None, "exact_nll_note": "an autoencoder defines no likelihood",
-             "active_units": None, "active_unit_variance": None}
+             "active_units": None, "collapsed_dims": None}
     report.update(empty)
     if is_vae:
         bounds = likelihood_bounds(model, X_test, ks=iwae_k, n_draws=n_draws, seed=seed)
@@ -588,29 +733,54 @@ def evaluate_model(model, X_train, X_test, *, iwae_k=(1, 10, 100, 1000), n_draws
                                         "truncation_bound": quadrature.truncation_bound,
                                         "refinement_change": quadrature.refinement_change}
         timer.lap("exact_nll")
-        count, variances = active_units(model, X_test)
-        report["active_units"], report["active_unit_variance"] = count, [float(v) for v in variances]
+        report["collapsed_dims"] = collapsed_dims(bounds["kl_per_dim"])
+        report["active_units"] = net.latent_dim - len(report["collapsed_dims"])
 
     judge = digit_judge()
     report["judge_accuracy"] = judge.accuracy_
     timer.lap("judge_training")
     curve = temperature_curve(model, X_train, X_test, temperatures, n_samples=n_samples, seed=seed, judge=judge)
-    report["samples"] = [dict(zip(curve, values, strict=True)) for values in zip(*curve.values(), strict=True)]
+    report["samples"] = _rows(curve)
+    report["samples_fitted"] = None
+    if not is_vae:
+        report["samples_fitted"] = _rows(temperature_curve(model, X_train, X_test, temperatures, n_samples=n_samples,
+                                                           seed=seed, judge=judge, sampler="fitted"))
     real = judge_images(X_test, reference=X_train, judge=judge)
     report["real_digits"] = {key: real[key] for key in ("quality", "class_entropy", "classes_covered", "frechet")}
+    report["real_digits"].update(precision_recall(judge.features(X_train), judge.features(X_test)))
+    test = OffDataTest(X_train, X_test)
+    report["real_digits"]["on_data"] = test.held_out_on_
     timer.lap("samples")
 
     report["off_manifold"] = None
     if net.latent_dim == 2:
-        data = off_manifold_share(model, X_train, X_test, region="data")
-        prior = off_manifold_share(model, X_train, X_test, region="prior")["share"] if is_vae else None
-        draws = np.random.default_rng(seed).standard_normal((n_samples, 2))
+        data = off_manifold_share(model, X_train, X_test, region="data", test=test)
+        prior = off_manifold_share(model, X_train, X_test, region="prior", test=test)["share"] if is_vae else None
+        rng = np.random.default_rng(seed)
+        eps = rng.standard_normal((n_samples, 2))
+        box = rng.uniform(data["low"], data["high"], size=(n_samples, 2))
+        wilderness = {f"{name}_draws_in_wilderness": latent_outlier_share(model, Z, X_train, X_test)
+                      for name, Z in (("prior", eps), ("fitted", draw_codes(eps, 1.0, code_gaussian(model, X_train))),
+                                      ("box", box))}
         report["off_manifold"] = {"threshold": data["threshold"], "data_grid": data["share"],
-                                  "data_box": [data["low"], data["high"]], "prior_grid": prior,
-                                  "prior_draws_in_wilderness": latent_outlier_share(model, draws, X_train, X_test)}
+                                  "data_gaps": data["in_gaps"], "data_clusters": data["on_clusters"],
+                                  "gap_points": data["gap_points"],
+                                  "data_box": [data["low"], data["high"]], "prior_grid": prior, **wilderness}
         timer.lap("off_manifold")
     report["seconds"] = timer.laps
     return report
+
+
+def recon_of_posterior_mean(model, X):
+    """BCE in nats per image of the images a VAE decodes from its posterior means (no sampling)."""
+    net = _Float64Network(model)
+    X = check_images(X, net.input_dim, "X")
+    return float(-_log_bernoulli(net.logits(net.codes(X)), X).mean())
+
+
+def _rows(curve):
+    """A curve (dict of lists) as one dict per temperature."""
+    return [dict(zip(curve, values, strict=True)) for values in zip(*curve.values(), strict=True)]
 
 
 class _Timer:

@@ -3,12 +3,12 @@
 :func:`load_model` treats every file as hostile, because the dashboard loads what visitors
 upload. It never unpickles, and it never allocates or decompresses more than the file's declared
 contents allow: sizes come from the zip directory, the ``.npy`` headers and the hyperparameters,
-and each is checked against :class:`LoadLimits` before the data behind it is read.
+and each is checked against :class:`LoadLimits` before the data behind it is read. Its reader of
+NumPy files (:func:`read_npy`, :func:`npz_members`) serves any caller that reads untrusted arrays.
 """
 
 import dataclasses
 import io
-import itertools
 import json
 import math
 import numbers
@@ -20,7 +20,8 @@ import zlib
 
 import numpy as np
 
-from .models import MODELS
+from .layers import forward_all
+from .models import MODELS, parameter_count
 from .training import HISTORY_KEYS, snapshot_epochs
 
 FORMAT_VERSION = 1
@@ -32,15 +33,18 @@ _MAX_NAME_CHARS = 64  # magic, model class, and any string hyperparameter ("sigm
 _MAX_HYPERPARAMETER_CHARS = 64 * 1024
 # json.dumps writes a float in at most 24 characters (-2.2250738585072014e-308) plus ", ".
 _CHARS_PER_NUMBER = 32
-_LATENT_HEADS = {"ae": 1, "vae": 2}  # Dense layers from the last hidden layer to the latent code
 # What reading a damaged zip member or .npy header can raise. NumPy re-parses a header it cannot read
 # with the tokenizer (for files written by Python 2), whose error is none of the usual ones.
-_READ_ERRORS = (OSError, EOFError, ValueError, TypeError, zipfile.BadZipFile, zlib.error, struct.error,
-                NotImplementedError, RuntimeError, OverflowError, tokenize.TokenError)
+_READ_ERRORS = (OSError, EOFError, ValueError, TypeError, SyntaxError, zipfile.BadZipFile, zlib.error,
+                struct.error, NotImplementedError, RuntimeError, OverflowError, tokenize.TokenError)
 
 
 class ModelFileError(ValueError):
     """A model file is truncated, corrupt, from another program, too large or inconsistent."""
+
+
+class ArrayFileError(ValueError):
+    """A ``.npy`` array or ``.npz`` archive that cannot be read safely; the message names it and says why."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,7 +139,7 @@ def load_model(file, limits=None):
     ModelFileError
         With a message saying what is wrong: not an ``.npz`` archive, truncated, not a vae_core
         model, an unknown format version, a field of the wrong type or shape, inconsistent
-        fields, NaNs, or a model larger than ``limits`` allow.
+        fields, NaNs, weights whose forward pass overflows, or a model larger than ``limits`` allow.
     FileNotFoundError
         If ``file`` is a path that does not exist.
 
@@ -144,14 +148,16 @@ def load_model(file, limits=None):
     The loader reads the members one at a time, in this order, and stops at the first problem:
     the zip directory (sizes, compression, names), the marker, the format version, the model
     class and the hyperparameters; then it checks the network's size against ``limits``, builds
-    it, and reads the weights, the history and the snapshots. No member is decompressed before
-    its name is known to belong to the model and its declared size is within bounds.
+    it, reads the weights and runs them on probe images (:func:`_check_forward`), then reads the
+    history and the snapshots. No member is decompressed before its name is known to belong to
+    the model and its declared size is within bounds.
     """
     limits = LoadLimits() if limits is None else limits
     with _open_archive(file, limits) as archive:
         kind, params = _read_description(archive)
         model = _build_model(kind, params, limits)
         _read_weights(archive, model)
+        _check_forward(model)
         _read_training_record(archive, model, limits)
     return model
 
@@ -179,25 +185,22 @@ class _Archive:
         info = self.members.get(name)
         if info is None:
             raise ModelFileError(f"The model file lacks its {what} (member {name!r}).")
+
+        def check(shape, dtype):
+            _check_header(shape, dtype, what, kinds, ndim)
+            if check_shape is not None:
+                check_shape(shape, dtype)
+
+        subject = f"The model file's {what} member"
         try:
             with self._zip.open(info) as handle:
-                shape, fortran_order, dtype = _read_npy_header(handle, name)
-                _check_header(shape, dtype, what, kinds, ndim)
-                if check_shape is not None:
-                    check_shape(shape, dtype)
-                n_bytes = math.prod(shape) * dtype.itemsize
-                if handle.tell() + n_bytes != info.file_size:
-                    raise ModelFileError(f"The model file's {what} member is damaged: its header declares "
-                                         f"{n_bytes} bytes of data, but the member holds "
-                                         f"{info.file_size - handle.tell()}.")
-                data = handle.read(n_bytes)
+                return read_npy(handle, info.file_size, subject, check)
+        except ArrayFileError as exc:
+            raise ModelFileError(str(exc)) from exc
         except ModelFileError:
             raise
-        except _READ_ERRORS as exc:
-            raise ModelFileError(f"The model file's {what} member is damaged or truncated ({exc}).") from exc
-        if len(data) != n_bytes:
-            raise ModelFileError(f"The model file's {what} member is truncated.")
-        return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
+        except _READ_ERRORS as exc:  # the zip entry itself
+            raise ModelFileError(f"{subject} is damaged or truncated ({exc}).") from exc
 
     def text(self, name, what, max_chars):
         """A 0-D string member of at most ``max_chars`` characters, as ``str``."""
@@ -270,20 +273,10 @@ def _check_directory(infos, limits):
     max_members = len(_RECORD_MEMBERS) + 2 * (2 * limits.max_hidden_layers + 3)
     if len(infos) > max_members:
         raise ModelFileError(f"The archive holds {len(infos)} members; a model file has at most {max_members}.")
-    members = {}
-    for info in infos:
-        if not info.filename.endswith(".npy"):
-            raise ModelFileError(f"The archive member {info.filename!r} is not a NumPy array (.npy); "
-                                 "this is not a model saved by this program.")
-        if info.flag_bits & 0x1:
-            raise ModelFileError(f"The archive member {info.filename!r} is encrypted.")
-        if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise ModelFileError(f"The archive member {info.filename!r} uses an unsupported compression "
-                                 "method; model files are stored or deflated.")
-        name = info.filename[: -len(".npy")]
-        if name in members:
-            raise ModelFileError(f"The archive holds the member {info.filename!r} twice.")
-        members[name] = info
+    try:
+        members = npz_members(infos, "The model file")
+    except ArrayFileError as exc:
+        raise ModelFileError(str(exc)) from exc
     total = sum(info.file_size for info in infos)
     if total > limits.max_uncompressed_bytes:
         raise ModelFileError(f"The archive would decompress to {_megabytes(total)}; at most "
@@ -291,26 +284,12 @@ def _check_directory(infos, limits):
     return members
 
 
-def _read_npy_header(handle, name):
-    """``(shape, fortran_order, dtype)`` of the ``.npy`` stream ``handle``, positioned at its data."""
-    version = np.lib.format.read_magic(handle)
-    if version == (1, 0):
-        return np.lib.format.read_array_header_1_0(handle)
-    if version == (2, 0):
-        return np.lib.format.read_array_header_2_0(handle)
-    raise ModelFileError(f"The archive member {name!r} uses .npy format version {version}, which model "
-                         "files never use.")
-
-
 def _check_header(shape, dtype, what, kinds, ndim):
-    """Refuse a dtype outside ``kinds`` (NumPy kind letters), object or structured, or another ``ndim``."""
-    plain = not dtype.hasobject and dtype.names is None and dtype.subdtype is None
-    if not plain or dtype.kind not in kinds or (kinds != "U" and dtype.itemsize > 8) or len(shape) != ndim:
-        one, many = _KIND_NAMES.get(dtype.kind, ("raw bytes",) * 2) if plain else ("an object", "records or objects")
+    """Refuse a dtype outside ``kinds`` (NumPy kind letters) or another ``ndim``."""
+    if dtype.kind not in kinds or (kinds != "U" and dtype.itemsize > 8) or len(shape) != ndim:
+        one, many = _KIND_NAMES.get(dtype.kind, ("raw bytes",) * 2)
         found = f"{one} ({dtype})" if shape == () else f"an array of shape {shape} ({many}, {dtype})"
         raise ModelFileError(f"The model file's {what} must be {_expected(kinds, ndim)}; it holds {found}.")
-    if any(n < 0 for n in shape):
-        raise ModelFileError(f"The model file's {what} declares a negative size {shape}.")
 
 
 _KIND_NAMES = {"U": ("text", "text"), "S": ("bytes", "bytes"), "b": ("a boolean", "booleans"),
@@ -325,6 +304,110 @@ def _expected(kinds, ndim):
     if kinds == "U":
         return noun
     return f"a single {noun}" if ndim == 0 else f"a {ndim}-D array of {noun}s"
+
+
+# --------------------------------------------------------------------------- NumPy files, read safely
+def npz_members(infos, subject):
+    """The members of a ``.npz`` archive by array name, refusing what ``numpy.savez`` never writes.
+
+    Parameters
+    ----------
+    infos : list of zipfile.ZipInfo
+        The archive's directory; nothing is decompressed.
+    subject : str
+        How messages name the archive ("The model file", "digits.npz").
+
+    Returns
+    -------
+    dict of str -> zipfile.ZipInfo
+        Keyed by member name without ``.npy``.
+
+    Raises
+    ------
+    ArrayFileError
+        For a member that is not ``.npy``, is encrypted, uses a compression other than stored or
+        deflated, or appears twice.
+    """
+    members = {}
+    for info in infos:
+        problem = None
+        if not info.filename.endswith(".npy"):
+            problem = "is not a NumPy array (.npy)"
+        elif info.flag_bits & 0x1:
+            problem = "is encrypted"
+        elif info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+            problem = "uses an unsupported compression method (numpy.savez stores or deflates)"
+        if problem:
+            raise ArrayFileError(f"{subject} is not an archive written by numpy.savez: its member "
+                                 f"{_summary(info.filename)} {problem}.")
+        name = info.filename[: -len(".npy")]
+        if name in members:
+            raise ArrayFileError(f"{subject} holds the member {_summary(info.filename)} twice.")
+        members[name] = info
+    return members
+
+
+def read_npy(handle, size, subject, check=None):
+    """One array from a ``.npy`` stream of ``size`` bytes: its header checked before any data is read.
+
+    Parameters
+    ----------
+    handle : binary file object
+        Positioned at the start of the ``.npy`` data (a file, a ``BytesIO``, an open zip member).
+    size : int
+        Bytes in the stream (for a zip member, its declared uncompressed size).
+    subject : str
+        How messages name the array ("The model file's history member", "digits.npy").
+    check : callable, optional
+        ``check(shape, dtype)`` runs after the header is read and before any data is: it raises
+        to refuse a dtype or shape the caller does not accept (and so bounds the allocation).
+
+    Returns
+    -------
+    ndarray
+        Read-only, of the declared shape and dtype.
+
+    Raises
+    ------
+    ArrayFileError
+        For a stream that is not ``.npy`` (or damaged), a format version NumPy does not write by
+        default, Python objects or records (never unpickled), a negative size, or data that
+        is not exactly what the header declares.
+    """
+    try:
+        version = np.lib.format.read_magic(handle)
+        if version not in ((1, 0), (2, 0)):
+            raise ArrayFileError(f"{subject} is not a NumPy array file this program reads: .npy format "
+                                 f"version {version}, where numpy.save writes (1, 0) or (2, 0).")
+        read_header = np.lib.format.read_array_header_1_0 if version == (1, 0) else np.lib.format.read_array_header_2_0
+        shape, fortran_order, dtype = read_header(handle)
+    except ArrayFileError:
+        raise
+    # NumPy parses the header (at most 10,000 characters) as a Python literal: one nested thousands
+    # deep overflows Python's parser, as a RecursionError or (Python 3.11) a MemoryError.
+    except (*_READ_ERRORS, RecursionError, MemoryError) as exc:
+        reason = str(exc) or f"{type(exc).__name__}: nested too deep"
+        raise ArrayFileError(f"{subject} is damaged or truncated, or not a NumPy array file ({reason}).") from exc
+    if dtype.hasobject or dtype.names is not None or dtype.subdtype is not None:
+        raise ArrayFileError(f"{subject} holds Python objects or records ({dtype}); only plain arrays are "
+                             "read (nothing is unpickled).")
+    if any(n < 0 for n in shape):
+        raise ArrayFileError(f"{subject} declares a negative size {shape}.")
+    if check is not None:
+        check(shape, dtype)
+    n_bytes = math.prod(shape) * dtype.itemsize
+    try:
+        if handle.tell() + n_bytes != size:
+            raise ArrayFileError(f"{subject} is damaged: its header declares {n_bytes} bytes of data, but "
+                                 f"{size - handle.tell()} follow it.")
+        data = handle.read(n_bytes)
+    except ArrayFileError:
+        raise
+    except _READ_ERRORS as exc:
+        raise ArrayFileError(f"{subject} is damaged or truncated ({exc}).") from exc
+    if len(data) != n_bytes:
+        raise ArrayFileError(f"{subject} is truncated.")
+    return np.frombuffer(data, dtype=dtype).reshape(shape, order="F" if fortran_order else "C")
 
 
 # --------------------------------------------------------------------------- description
@@ -402,35 +485,12 @@ def _build_model(kind, params, limits):
     for declared, value, limit in bounds:
         if value > limit:
             raise ModelFileError(f"The model file declares {declared}; this program accepts at most {limit}.")
-    n_parameters = _parameter_count(kind, model.input_dim, hidden, model.latent_dim)
+    n_parameters = parameter_count(kind, model.input_dim, hidden, model.latent_dim)
     if n_parameters > limits.max_parameters:
         raise ModelFileError(f"The model file declares a network of {n_parameters:,} parameters; at most "
                              f"{limits.max_parameters:,} are accepted.")
     model._build(np.random.default_rng(0))
     return model
-
-
-def _parameter_count(kind, input_dim, hidden_sizes, latent_dim):
-    """Number of weights and biases of a ``kind`` model, computed without building it.
-
-    Parameters
-    ----------
-    kind : {"ae", "vae"}
-    input_dim, latent_dim : int
-    hidden_sizes : sequence of int
-
-    Returns
-    -------
-    int
-        ``sum((n_in + 1) * n_out)`` over the encoder's Dense layers, the latent head(s) (one for
-        the autoencoder, ``mu`` and ``log_var`` for the VAE) and the mirrored decoder.
-    """
-    def dense(widths):
-        return sum((n_in + 1) * n_out for n_in, n_out in itertools.pairwise(widths))
-
-    encoder = [input_dim, *hidden_sizes]
-    decoder = [latent_dim, *reversed(hidden_sizes), input_dim]
-    return dense(encoder) + _LATENT_HEADS[kind] * (encoder[-1] + 1) * latent_dim + dense(decoder)
 
 
 def _read_weights(archive, model):
@@ -459,6 +519,35 @@ def _read_weights(archive, model):
                                  f"{model.dtype} (largest magnitude {np.abs(value).max():.3g}).")
         target[...] = cast
     model.n_features_in_ = model.input_dim
+
+
+def _check_forward(model):
+    """Refuse weights whose forward pass is not finite on probe images and codes.
+
+    Every weight may fit the model's dtype and a layer's sum still overflow (weights of 3e38 in
+    float32), and the pages would draw NaN. The probe: images of all 0, all 1, all 0.5 and four
+    random ones; their codes and codes as far out as the prior draws (0, the corners at ±4, four
+    draws); for a VAE, also the posterior's standard deviation its sampling multiplies by.
+    """
+    rng = np.random.default_rng(0)
+    d, k = model.input_dim, model.latent_dim
+    X = np.vstack([np.zeros(d), np.ones(d), np.full(d, 0.5), rng.random((4, d))])  # (7, input_dim)
+    Z = np.vstack([np.zeros(k), np.full(k, 4.0), np.full(k, -4.0), rng.standard_normal((4, k))])  # (7, latent)
+    with np.errstate(over="ignore", invalid="ignore"):
+        if model.kind == "vae":
+            codes, log_var = model.encode_distribution(X)
+            outputs = [("the codes", codes), ("the posterior's standard deviation", np.exp(0.5 * log_var))]
+        else:
+            codes = model.encode(X)
+            outputs = [("the codes", codes)]
+        if np.all(np.isfinite(codes)):
+            decoded = forward_all(model.decoder_, model._as_dtype(np.vstack([codes, Z])))  # (14, input_dim) logits
+            outputs.append(("the decoded images", decoded))
+    for where, values in outputs:
+        if not np.all(np.isfinite(values)):
+            raise ModelFileError(f"The model file's weights overflow {model.dtype} when the model runs (not finite: "
+                                 f"{where}, for images of all 0, all 1 or random pixels). The file was altered, or "
+                                 "saved from a run that diverged.")
 
 
 # --------------------------------------------------------------------------- history and snapshots

@@ -70,7 +70,7 @@ class Clip01(_Activation):
     """The blog's AE output: ``clip(x, 0, 1)``, a 'sigmoid-like clamp' with a gradient of 0 or 1."""
 
     def forward(self, x):
-        y = np.clip(x, 0.0, 1.0)
+        y = clip01(x)
         self._inside = (y > 0.0) & (y < 1.0)
         return y
 
@@ -106,6 +106,20 @@ def sigmoid(x):
     """
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-x))
+
+
+def clip01(x):
+    """The blog's autoencoder output: ``clip(x, 0, 1)``."""
+    return np.clip(x, 0.0, 1.0)
+
+
+def identity(x):
+    return x
+
+
+# The decoder's output nonlinearity by name as a plain function of the logits: what inference
+# applies. Training uses the layer of the same name in ``ACTIVATIONS``, which adds the backward pass.
+OUTPUTS = {"sigmoid": sigmoid, "clip": clip01, "identity": identity}
 
 
 @functools.lru_cache(maxsize=16)

@@ -12,34 +12,20 @@ draw by draw); the last, the BCE floor, holds for every decoder, and is not 0 be
 are grey, not binary.
 """
 
-import functools
 import math
 from typing import NamedTuple
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
 from .data import check_images
-from .layers import Dense, ReLU, sigmoid
-from .losses import gaussian_kl
+from .layers import OUTPUTS, Dense, ReLU
+from .losses import gaussian_kl, softplus
+from .threads import use_engine_threads
 
 _LOG_2PI = math.log(2.0 * math.pi)
 # Rows (image x draw pairs, or grid points) decoded at once: bounds memory at a few tens of MB
 # whatever the number of draws.
 _MAX_ROWS = 32768
-
-
-@functools.cache
-def _controller():
-    return ThreadpoolController()
-
-
-def _one_blas_thread():
-    """A context manager that keeps BLAS on one thread."""
-    # These matrices are small: a second thread on a busy machine stalls every product (the
-    # judge's 0.3 s fit took 15 s). A cached controller enters in microseconds, a fresh
-    # threadpool_limits in milliseconds: too slow for a click.
-    return _controller().limit(limits=1, user_api="blas")
 
 
 # --------------------------------------------------------------------------- float64 forward passes
@@ -48,6 +34,7 @@ class _Float64Network:
 
     def __init__(self, model):
         model._check_fitted()
+        use_engine_threads()  # every evaluation starts here, so it runs on the engine's threads
         self.kind, self.latent_dim, self.input_dim = model.kind, int(model.latent_dim), int(model.input_dim)
         self.output = model.output
         self.encoder = _dense_stack(model.encoder_)
@@ -80,10 +67,7 @@ class _Float64Network:
 
     def decode(self, Z):
         """Pixels: (n, latent) -> (n, input_dim), in [0, 1] unless the output is the identity."""
-        logits = self.logits(Z)
-        if self.output == "sigmoid":
-            return sigmoid(logits)
-        return np.clip(logits, 0.0, 1.0) if self.output == "clip" else logits
+        return OUTPUTS[self.output](self.logits(Z))
 
 
 def _copy(dense):
@@ -104,16 +88,9 @@ def _require_vae(model, what):
                          f"got {type(model).__name__}.")
 
 
-def _softplus(x):
-    # softplus(l) = max(l, 0) + log1p(exp(-|l|)) never overflows
-    out = np.maximum(x, 0.0)
-    out += np.log1p(np.exp(-np.abs(x)))
-    return out
-
-
 def _log_bernoulli(logits, x):
     """``log p(x | logits)`` summed over the last axis: ``sum(x * l - softplus(l))``."""
-    return np.einsum("...i,...i->...", logits, x) - _softplus(logits).sum(axis=-1)
+    return np.einsum("...i,...i->...", logits, x) - softplus(logits).sum(axis=-1)
 
 
 def _logsumexp(a, axis):
@@ -210,26 +187,25 @@ def likelihood_bounds(model, X, *, ks=(1, 10, 100, 1000), n_draws=None, seed=0):
     group_sums = {k: np.zeros(n_draws // k) for k in ks}  # sum over images of each group's estimate
     kl_total, kl_dims = 0.0, np.zeros(d)
     per_chunk = max(1, _MAX_ROWS // n_draws)
-    with _one_blas_thread():
-        for start in range(0, n, per_chunk):
-            x = X[start:start + per_chunk]  # (b, input_dim)
-            b = x.shape[0]
-            mu, log_var = net.encode(x)  # (b, d) each
-            eps = np.stack([np.random.default_rng([seed, start + i]).standard_normal((n_draws, d))
-                            for i in range(b)])  # (b, S, d)
-            z = mu[:, None, :] + np.exp(0.5 * log_var)[:, None, :] * eps  # (b, S, d)
-            logits = net.logits(z.reshape(-1, d)).reshape(b, n_draws, -1)  # (b, S, input_dim)
-            log_px_z = _log_bernoulli(logits, x[:, None, :])  # (b, S)
-            log_pz = -0.5 * np.sum(z**2, axis=2) - 0.5 * d * _LOG_2PI
-            log_qz = -0.5 * np.sum(eps**2 + log_var[:, None, :], axis=2) - 0.5 * d * _LOG_2PI
-            log_w = log_px_z + log_pz - log_qz  # (b, S)
-            recon_sums -= log_px_z.sum(axis=0)
-            for k in ks:
-                groups = log_w.reshape(b, n_draws // k, k)
-                group_sums[k] += (_logsumexp(groups, axis=2) - math.log(k)).sum(axis=0)
-            kl, _, _, kl_per_dim = gaussian_kl(mu, log_var)
-            kl_total += kl * b
-            kl_dims += kl_per_dim * b
+    for start in range(0, n, per_chunk):
+        x = X[start:start + per_chunk]  # (b, input_dim)
+        b = x.shape[0]
+        mu, log_var = net.encode(x)  # (b, d) each
+        eps = np.stack([np.random.default_rng([seed, start + i]).standard_normal((n_draws, d))
+                        for i in range(b)])  # (b, S, d)
+        z = mu[:, None, :] + np.exp(0.5 * log_var)[:, None, :] * eps  # (b, S, d)
+        logits = net.logits(z.reshape(-1, d)).reshape(b, n_draws, -1)  # (b, S, input_dim)
+        log_px_z = _log_bernoulli(logits, x[:, None, :])  # (b, S)
+        log_pz = -0.5 * np.sum(z**2, axis=2) - 0.5 * d * _LOG_2PI
+        log_qz = -0.5 * np.sum(eps**2 + log_var[:, None, :], axis=2) - 0.5 * d * _LOG_2PI
+        log_w = log_px_z + log_pz - log_qz  # (b, S)
+        recon_sums -= log_px_z.sum(axis=0)
+        for k in ks:
+            groups = log_w.reshape(b, n_draws // k, k)
+            group_sums[k] += (_logsumexp(groups, axis=2) - math.log(k)).sum(axis=0)
+        kl, _, _, kl_per_dim = gaussian_kl(mu, log_var)
+        kl_total += kl * b
+        kl_dims += kl_per_dim * b
     kl_mean = kl_total / n
     per_draw = recon_sums / n + kl_mean  # (S,) held-out -ELBO of each draw
     result = {
@@ -331,16 +307,15 @@ def exact_nll(model, X, *, radius=None, spacing=None, tol=1e-3, max_per_side=204
     floors = bce_floor(X, per_image=True)  # (n,)
     widen = radius is None
     radius = _FIRST_RADIUS if widen else float(radius)
-    with _one_blas_thread():
-        nll, n_side, change = _refine(net, X, radius, spacing, tol, max_per_side)
+    nll, n_side, change = _refine(net, X, radius, spacing, tol, max_per_side)
+    truncation = _truncation_bound(nll, floors, radius, d)
+    if widen and truncation > tol:
+        # Some image is so unlikely that the prior's tail could matter: widen the box for the
+        # measured -log p(x) - H(x), keeping the step.
+        step = 2.0 * radius / n_side
+        radius = max(radius, _prior_radius(float(np.max(nll - floors)) + 1.0, d, tol))
+        nll, n_side, _ = _refine(net, X, radius, step, tol, max_per_side)
         truncation = _truncation_bound(nll, floors, radius, d)
-        if widen and truncation > tol:
-            # Some image is so unlikely that the prior's tail could matter: widen the box for the
-            # measured -log p(x) - H(x), keeping the step.
-            step = 2.0 * radius / n_side
-            radius = max(radius, _prior_radius(float(np.max(nll - floors)) + 1.0, d, tol))
-            nll, n_side, _ = _refine(net, X, radius, step, tol, max_per_side)
-            truncation = _truncation_bound(nll, floors, radius, d)
     return Quadrature(float(nll.mean()), nll, radius, 2.0 * radius / n_side, n_side, truncation, change)
 
 
@@ -395,7 +370,7 @@ def _grid_logsumexp(net, X, axis, d):
         Z = axis[index[:, None] // n_side ** np.arange(d - 1, -1, -1) % n_side]  # (c, d)
         logits = net.logits(Z)  # (c, input_dim)
         # log p(x|z) for every (image, point) pair is one matrix product: X @ logits^T - softplus sums
-        log_joint = X @ logits.T - _softplus(logits).sum(axis=1)  # (n, c)
+        log_joint = X @ logits.T - softplus(logits).sum(axis=1)  # (n, c)
         log_joint += -0.5 * np.sum(Z**2, axis=1) - 0.5 * d * _LOG_2PI
         new_top = np.maximum(top, log_joint.max(axis=1))
         total = total * np.exp(top - new_top) + np.exp(log_joint - new_top[:, None]).sum(axis=1)
@@ -420,46 +395,9 @@ def _prior_radius(gap, d, tol):
 
 
 # --------------------------------------------------------------------------- what the latent carries
-def active_units(model, X, threshold=0.01):
-    """Latent dimensions whose posterior mean moves with the input (Burda et al., 2016).
-
-    Parameters
-    ----------
-    model : VAE
-    X : array-like of shape (n_samples, input_dim)
-    threshold : float
-        A unit is active when the variance of its posterior mean over images exceeds this.
-
-    Returns
-    -------
-    count : int
-    variances : ndarray of shape (latent_dim,)
-        ``Cov_x(E_q[z_d | x])``: the variance over images of ``mu_d(x)``.
-
-    Notes
-    -----
-    A collapsed dimension has ``q(z_d|x) = N(0, 1)`` for every ``x``: its posterior mean is
-    constant, so its variance is 0, whatever the decoder does with it.
-    """
-    _require_vae(model, "active_units")
-    net = _Float64Network(model)
-    mu, _ = net.encode(check_images(X, net.input_dim))
-    variances = mu.var(axis=0)  # (latent_dim,)
-    return int(np.sum(variances > threshold)), variances
-
-
 def kl_per_dim(model, X):
     """Mean ``KL(q(z_d|x) || N(0, 1))`` of every latent dimension over ``X``: (latent_dim,) nats."""
     _require_vae(model, "kl_per_dim")
     net = _Float64Network(model)
     mu, log_var = net.encode(check_images(X, net.input_dim))
     return gaussian_kl(mu, log_var)[3]
-
-
-def posterior_mean_bce(model, X):
-    """BCE (nats per image) of the images decoded from the posterior means, as the dashboard shows them."""
-    _require_vae(model, "posterior_mean_bce")
-    net = _Float64Network(model)
-    X = check_images(X, net.input_dim)
-    return float(-_log_bernoulli(net.logits(net.encode(X)[0]), X).mean())
-

@@ -27,6 +27,13 @@ def mse(x_hat, x):
     return float(np.vdot(diff, diff)) / diff.size, (2.0 / diff.size) * diff
 
 
+def softplus(x):
+    """``log(1 + exp(x))`` elementwise, computed as ``max(x, 0) + log1p(exp(-|x|))``, which never overflows."""
+    out = np.maximum(x, 0.0)
+    out += np.log1p(np.exp(-np.abs(x)))
+    return out
+
+
 def bce_with_logits(logits, x):
     """Binary cross-entropy summed over pixels, averaged over images, computed from logits.
 
@@ -42,10 +49,7 @@ def bce_with_logits(logits, x):
     d_logits : ndarray of shape (n_samples, n_features)
     """
     n_samples = logits.shape[0]
-    # softplus(l) = max(l, 0) + log1p(exp(-|l|)) never overflows
-    softplus = np.maximum(logits, 0.0)
-    softplus += np.log1p(np.exp(-np.abs(logits)))
-    loss = (float(np.sum(softplus)) - float(np.vdot(x, logits))) / n_samples
+    loss = (float(np.sum(softplus(logits))) - float(np.vdot(x, logits))) / n_samples
     # d/dl [softplus(l) - x l] = sigmoid(l) - x
     d_logits = sigmoid(logits)
     d_logits -= x

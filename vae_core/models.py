@@ -7,11 +7,12 @@ inference run BLAS on the same number of threads.
 """
 
 import inspect
+import itertools
 
 import numpy as np
 
 from .data import check_images, check_latent
-from .layers import Dense, ReLU, backward_all, forward_all, make_activation, pack_parameters, sigmoid
+from .layers import OUTPUTS, Dense, ReLU, backward_all, forward_all, make_activation, pack_parameters
 from .losses import bce_with_logits, gaussian_kl, mse
 from .optimizers import OPTIMIZERS
 from .threads import use_engine_threads
@@ -172,6 +173,15 @@ class _BaseAutoencoder:
         if result.history["epoch"]:
             self.epochs = int(result.history["epoch"][-1])
 
+    @property
+    def continues_exactly(self):
+        """Whether ``fit_more`` on the images it trained on continues as one longer ``fit`` would.
+
+        True for a model ``fit`` in this process (it keeps its optimizer state and random
+        stream); False for a model loaded from a file, which continues with a fresh optimizer.
+        """
+        return getattr(self, "_run", None) is not None
+
     def copy(self):
         """An independent copy: weights, history and, for a model trained here, its training state.
 
@@ -257,8 +267,14 @@ class _BaseAutoencoder:
     def _as_dtype(self, array):
         return array.astype(self.dtype, copy=False)
 
+    def _inputs(self, X):
+        """Images ``X`` checked, in the model's dtype, on the engine's threads: where inference on images starts."""
+        self._check_fitted()
+        use_engine_threads()
+        return self._as_dtype(check_images(X, self.input_dim))
+
     def _pixels(self, logits):
-        return sigmoid(logits) if self.output == "sigmoid" else np.clip(logits, 0.0, 1.0)
+        return OUTPUTS[self.output](logits)
 
     def _check_fitted(self):
         if not hasattr(self, "flat_params_"):
@@ -320,9 +336,7 @@ class Autoencoder(_BaseAutoencoder):
 
     def encode(self, X):
         """Map images to latent codes: (n_samples, input_dim) -> (n_samples, latent_dim)."""
-        self._check_fitted()
-        use_engine_threads()
-        X = self._as_dtype(check_images(X, self.input_dim))
+        X = self._inputs(X)
         return self.latent_layer_.forward(forward_all(self.encoder_, X))
 
     def _train_step(self, x, beta, rng):
@@ -340,9 +354,7 @@ class Autoencoder(_BaseAutoencoder):
         -------
         dict with ``loss``, ``recon``, ``kl`` (floats) and ``kl_per_dim`` (list of zeros).
         """
-        self._check_fitted()
-        use_engine_threads()
-        return self._score(self._as_dtype(check_images(X, self.input_dim)))
+        return self._score(self._inputs(X))
 
     def _score(self, X):
         z = self.latent_layer_.forward(forward_all(self.encoder_, X))
@@ -409,9 +421,7 @@ class VAE(_BaseAutoencoder):
 
     def encode_distribution(self, X):
         """Return the posterior ``(mu, log_var)``, each of shape (n_samples, latent_dim)."""
-        self._check_fitted()
-        use_engine_threads()
-        X = self._as_dtype(check_images(X, self.input_dim))
+        X = self._inputs(X)
         h = forward_all(self.encoder_, X)
         return self.mu_head_.forward(h), self.log_var_head_.forward(h)
 
@@ -448,9 +458,7 @@ class VAE(_BaseAutoencoder):
         -------
         dict with ``loss`` (BCE + KL, nats per image), ``recon`` (BCE), ``kl`` and ``kl_per_dim``.
         """
-        self._check_fitted()
-        use_engine_threads()
-        return self._score(self._as_dtype(check_images(X, self.input_dim)))
+        return self._score(self._inputs(X))
 
     def _score(self, X):
         eps = np.random.default_rng(_EVALUATION_SEED).standard_normal((X.shape[0], self.latent_dim), dtype=self.dtype)
@@ -459,3 +467,29 @@ class VAE(_BaseAutoencoder):
 
 
 MODELS = {"ae": Autoencoder, "vae": VAE}
+
+# Dense layers from the last hidden layer to the latent code: the AE's code; the VAE's mu and log_var.
+_LATENT_HEADS = {"ae": 1, "vae": 2}
+
+
+def parameter_count(kind, input_dim, hidden_sizes, latent_dim):
+    """Number of weights and biases of a ``kind`` model, computed without building it.
+
+    Parameters
+    ----------
+    kind : {"ae", "vae"}
+    input_dim, latent_dim : int
+    hidden_sizes : sequence of int
+
+    Returns
+    -------
+    int
+        ``sum((n_in + 1) * n_out)`` over the encoder's Dense layers, the latent head(s) (one for
+        the autoencoder, ``mu`` and ``log_var`` for the VAE) and the mirrored decoder.
+    """
+    def dense(widths):
+        return sum((n_in + 1) * n_out for n_in, n_out in itertools.pairwise(widths))
+
+    encoder = [input_dim, *hidden_sizes]
+    decoder = [latent_dim, *reversed(hidden_sizes), input_dim]
+    return dense(encoder) + _LATENT_HEADS[kind] * (encoder[-1] + 1) * latent_dim + dense(decoder)

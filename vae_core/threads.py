@@ -1,15 +1,19 @@
 """The engine's one BLAS thread policy, the same for training and for inference.
 
 Every public entry point of a model (``fit``, ``encode``, ``encode_distribution``, ``decode``,
-``evaluate``, and through them ``sample`` and ``reconstruct``) calls :func:`use_engine_threads`
-first, which sets the process's BLAS thread pools to ``BLAS_THREADS`` and leaves them there.
+``evaluate``, and through them ``sample`` and ``reconstruct``) and of the evaluation (every
+function of :mod:`vae_core.likelihood` and :mod:`vae_core.evaluation` that reads a model, the
+digit judge, the nearest-neighbour search) calls :func:`use_engine_threads` first, which sets the
+process's BLAS thread pools to ``BLAS_THREADS`` and leaves them there. No other module sets
+threads.
 
 ========================  ==================================================================
 choice                    why
 ========================  ==================================================================
 one thread                The matrices are tiny (128 x 64 times 64 x 32 at most): a second
                           thread costs more in hand-offs than it saves, and on a busy machine
-                          it stalls every step waiting for a core.
+                          it stalls every step waiting for a core (the digit judge's 0.3 s fit
+                          took 15 s on two threads of a busy 2-core machine).
 same in and out of fit    OpenBLAS may split a product between threads with kernels that round
                           differently: a model trained on one thread but used on two encoded
                           the same images differently in and out of ``fit``.
@@ -27,16 +31,24 @@ should do that work inside a ``threadpoolctl.threadpool_limits`` block.
 """
 
 import functools
+import sys
 
 from threadpoolctl import ThreadpoolController
 
 BLAS_THREADS = 1
 
 
-@functools.cache
 def _blas_libraries():
-    # Finding the loaded libraries walks the process's shared objects (~5 ms): do it once.
-    # NumPy's own BLAS, the one every matrix product here runs on, is loaded with NumPy.
+    # NumPy's own BLAS, the one every matrix product here runs on, is loaded with NumPy; SciPy
+    # brings its own OpenBLAS (the digit judge's solver), loaded only when scikit-learn is first
+    # imported. A library can only appear with an import, so the list is read again when the
+    # number of imported modules changed.
+    return _blas_libraries_among(len(sys.modules))
+
+
+@functools.lru_cache(maxsize=1)
+def _blas_libraries_among(n_modules):
+    # Finding the loaded libraries walks the process's shared objects (~5 ms).
     return tuple(ThreadpoolController().select(user_api="blas").lib_controllers)
 
 

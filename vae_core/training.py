@@ -101,6 +101,7 @@ class TrainingRun:
             With the result up to the last sane epoch, whose weights the model is given back.
         """
         model, X, X_val = self.model, self.X, self.X_val
+        self._restart_foreign_snapshots()
         end = self.epoch + epochs
         # Latent snapshots evenly over this call's target, about n_snapshots in all.
         schedule = set(snapshot_epochs(end, model.n_snapshots).tolist())
@@ -147,6 +148,16 @@ class TrainingRun:
         self._thin_snapshots(snapshot_epochs(self.epoch, model.n_snapshots).size)
         return self.result()
 
+    def _restart_foreign_snapshots(self):
+        """Start the snapshots afresh when the earlier ones encode another set of images.
+
+        A model loaded from a file carries snapshots of the held-out set it was trained with; a
+        continuation without that set encodes its training images, and the two cannot share a series.
+        """
+        if self.snapshots and self.snapshots[-1].shape[0] != self.probe.shape[0]:
+            self.snapshot_epochs = [self.epoch]
+            self.snapshots = [self.model.encode(self.probe)]
+
     def _thin_snapshots(self, limit):
         """Keep at most ``limit`` snapshots (the first, the last, evenly between) after a continuation."""
         if len(self.snapshots) <= limit:
@@ -166,11 +177,6 @@ class TrainingRun:
         other.snapshots = list(self.snapshots)
         other.last_good = self.last_good.copy()
         return other
-
-
-def train(model, X, X_val, rng, callback=None):
-    """Train ``model`` for ``model.epochs`` epochs from scratch; see :class:`TrainingRun`."""
-    return TrainingRun(model, X, X_val, rng).run(model.epochs, callback)
 
 
 def _run_epoch(model, optimizer, X, beta, rng):

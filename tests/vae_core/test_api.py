@@ -34,6 +34,18 @@ def test_digits_are_scaled_to_the_unit_interval():
     assert set(np.unique(y)) == set(range(10))
 
 
+def test_digits_are_scikit_learns_without_importing_it():
+    from sklearn.datasets import load_digits
+
+    # The file is read directly (scikit-learn takes a second to import); the same digits result.
+    out = subprocess.run([sys.executable, "-c", "import sys, vae_core; vae_core.load_digits_unit(); "
+                          "print('sklearn' in sys.modules)"], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+    X, y = load_digits_unit()
+    digits = load_digits()
+    assert np.array_equal(X, digits.data / 16.0) and np.array_equal(y, digits.target)
+
+
 def test_split_is_seeded_and_stratified(digits):
     assert digits.X_train.shape == (1437, 64) and digits.X_test.shape == (360, 64)
     again = split_digits()
@@ -159,7 +171,7 @@ def test_gaussian_grid_is_row_major_from_the_top_left():
 def test_core_never_imports_the_dashboard_stack():
     code = "import sys, vae_core, vae_core.cli; print(sorted({m.split('.')[0] for m in sys.modules}))"
     modules = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert "'streamlit'" not in modules and "'plotly'" not in modules
+    assert "'streamlit'" not in modules and "'plotly'" not in modules and "'pandas'" not in modules
 
 
 def test_core_imports_only_numpy_sklearn_and_the_standard_library():

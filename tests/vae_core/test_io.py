@@ -6,7 +6,6 @@ checks that each is refused with a ``ModelFileError`` naming the problem, at a b
 
 import io
 import json
-import struct
 import time
 import tracemalloc
 import zipfile
@@ -15,6 +14,14 @@ import zlib
 import numpy as np
 import pytest
 
+from tests.vae_core.crafted_files import UNPICKLED, Tripwire
+from tests.vae_core.crafted_files import members as _members
+from tests.vae_core.crafted_files import nested_npy_header as _nested_npy_header
+from tests.vae_core.crafted_files import npy as _npy
+from tests.vae_core.crafted_files import npy_header as _npy_header
+from tests.vae_core.crafted_files import raw_zip as _raw_zip
+from tests.vae_core.crafted_files import stored as _stored
+from tests.vae_core.crafted_files import zip_members as _zip
 from vae_core import (
     FORMAT_VERSION,
     MODELS,
@@ -23,9 +30,9 @@ from vae_core import (
     load_model,
     make_model,
     model_to_bytes,
+    parameter_count,
     save_model,
 )
-from vae_core.io import _parameter_count
 
 
 @pytest.fixture(scope="module", params=["ae", "vae"])
@@ -152,71 +159,12 @@ def test_npz_members_are_plain_arrays(fitted, tmp_path):
 # What the hosted dashboard lets a visitor train; the loader must accept every such model.
 HOSTED = LoadLimits(max_file_bytes=5 * 2**20, max_uncompressed_bytes=64 * 2**20, max_hidden_layers=1,
                     max_width=256, max_latent=16, max_input_dim=784, max_epochs=1000)
-UNPICKLED = []
-
-
-def _tripwire():
-    UNPICKLED.append("a pickle was loaded")
-
-
-class _Tripwire:
-    """Unpickling this object calls :func:`_tripwire`: a stand-in for arbitrary code."""
-
-    def __reduce__(self):
-        return (_tripwire, ())
-
 
 @pytest.fixture(scope="module")
 def ae_bytes(digits):
     """A small float32 autoencoder (4 epochs, 5 snapshots) as saved by ``save_model``."""
     model = make_model("ae", epochs=4, hidden_sizes=(16,), n_snapshots=5)
     return model_to_bytes(model.fit(digits.X_train[:200], digits.X_test[:50]))
-
-
-def _npy(array, allow_pickle=False):
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=allow_pickle)
-    return buffer.getvalue()
-
-
-def _npy_header(descr, shape, fortran_order=False):
-    buffer = io.BytesIO()
-    np.lib.format.write_array_header_1_0(buffer, {"descr": descr, "fortran_order": fortran_order, "shape": shape})
-    return buffer.getvalue()
-
-
-def _members(data):
-    """The raw ``.npy`` bytes of every member of a model archive, by member name."""
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
-def _zip(members):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, raw in members.items():
-            archive.writestr(name, raw)
-    return buffer.getvalue()
-
-
-def _raw_zip(entries):
-    """A zip archive written byte by byte from ``(name, method, flags, stream, crc, size)`` entries.
-
-    ``zipfile`` would not let a test lie about sizes, store a name twice or flag encryption.
-    """
-    out, central = bytearray(), bytearray()
-    for name, method, flags, stream, crc, size in entries:
-        encoded = name.encode()
-        central += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, flags, method, 0, 0x21, crc,
-                               len(stream), size, len(encoded), 0, 0, 0, 0, 0, len(out)) + encoded
-        out += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, flags, method, 0, 0x21, crc, len(stream), size,
-                           len(encoded), 0) + encoded + stream
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(entries), len(entries), len(central), len(out), 0)
-    return bytes(out + central + end)
-
-
-def _stored(name, raw):
-    return (name, zipfile.ZIP_STORED, 0, raw, zlib.crc32(raw), len(raw))
 
 
 def _deflated_zeros(name, header, n_zeros):
@@ -319,8 +267,18 @@ def test_a_run_stopped_early_loads(ae_bytes):
 @pytest.mark.parametrize("stem", ["ae_default", "vae_default"])
 def test_shipped_models_load_under_the_hosted_limits(stem):
     from latent_lab.models import catalog
+    from latent_lab.models.limits import MODEL_FILE_LIMITS
 
-    assert load_model(catalog.asset_path(stem), HOSTED).kind == stem[:-len("_default")]
+    assert load_model(catalog.asset_path(stem), MODEL_FILE_LIMITS).kind == stem[:-len("_default")]
+
+
+def test_the_hosted_limits_bound_the_snapshots_a_file_holds(ae_bytes):
+    # 1,000 snapshots of 360 16-D codes are 46 MB in memory, from a file of 0.5 MB when they compress.
+    from latent_lab.models.limits import MODEL_FILE_LIMITS
+
+    with pytest.raises(ModelFileError, match="n_snapshots = 1000; this program accepts at most 100"):
+        load_model(_rewrite(ae_bytes, _hyper(n_snapshots=1000)), MODEL_FILE_LIMITS)
+    assert load_model(_rewrite(ae_bytes, _hyper(n_snapshots=100)), MODEL_FILE_LIMITS).n_snapshots == 100
 
 
 @pytest.mark.parametrize("kind", sorted(MODELS))
@@ -328,7 +286,49 @@ def test_shipped_models_load_under_the_hosted_limits(stem):
 def test_the_size_bound_counts_the_parameters_the_model_builds(kind, hidden):
     model = make_model(kind, input_dim=10, hidden_sizes=hidden, latent_dim=3)
     model._build(np.random.default_rng(0))
-    assert _parameter_count(kind, 10, hidden, 3) == model.flat_params_.size
+    assert parameter_count(kind, 10, hidden, 3) == model.flat_params_.size
+
+
+# --------------------------------------------------------------------------- the weights must compute
+def _set_weights(values):
+    """A change for :func:`_rewrite` that sets weight arrays, by name, to a constant."""
+    def change(arrays):
+        for name, value in values.items():
+            arrays[f"param/{name}"] = np.full_like(arrays[f"param/{name}"], value)
+    return change
+
+
+@pytest.fixture(scope="module")
+def small_models(digits):
+    """A float32 and a float64 model of each kind, 2 epochs without held-out images, as file bytes."""
+    return {(kind, dtype): model_to_bytes(make_model(kind, epochs=2, hidden_sizes=(8,), dtype=dtype)
+                                          .fit(digits.X_train[:100]))
+            for kind in ("ae", "vae") for dtype in ("float32", "float64")}
+
+
+@pytest.mark.parametrize(
+    ("kind", "dtype", "weights", "where"),
+    [
+        # every weight fits the dtype, but a sum of 64 products of them does not (the latent page drew NaN)
+        ("ae", "float32", {"W_enc1": 3e38, "W_enc2": 3e38, "W_dec1": 3e38, "W_dec2": 3e38}, "the codes"),
+        ("vae", "float32", {"W_enc1": 3e38}, "the codes"),
+        ("ae", "float64", {"W_enc1": 1e300, "W_enc2": 1e300}, "the codes"),
+        # only the decoder overflows: on the codes of images, and on codes drawn from the prior
+        ("vae", "float64", {"W_dec1": 1e300, "W_dec2": 1e300}, "the decoded images"),
+        # only the posterior's spread: exp(log_var / 2) overflows when a VAE samples
+        ("vae", "float32", {"b_logvar": 1000.0}, "the posterior's standard deviation"),
+    ],
+)
+def test_weights_whose_forward_pass_is_not_finite_are_refused(small_models, kind, dtype, weights, where):
+    with pytest.raises(ModelFileError, match=f"not finite: {where}"):
+        load_model(_rewrite(small_models[kind, dtype], _set_weights(weights)))
+
+
+def test_large_but_finite_outputs_load(small_models):
+    # Odd but computable: codes of about 1e7, decoded to finite logits.
+    for kind, weights in (("vae", {"W_mu": 1e6}), ("ae", {"W_enc2": 1e6})):
+        model = load_model(_rewrite(small_models[kind, "float32"], _set_weights(weights)))
+        assert np.abs(model.encode(np.ones((1, 64)))).max() > 1e6
 
 
 # --------------------------------------------------------------------------- every field is checked
@@ -416,8 +416,8 @@ def test_each_crafted_field_is_refused_with_its_reason(ae_bytes, change, message
 def test_pickled_objects_are_refused_without_unpickling(ae_bytes):
     for member in ("history.npy", "param/W_enc1.npy", "latent_snapshots.npy"):
         members = _members(ae_bytes)
-        members[member] = _npy(np.array([_Tripwire()], dtype=object), allow_pickle=True)
-        with pytest.raises(ModelFileError, match="records or objects"):
+        members[member] = _npy(np.array([Tripwire()], dtype=object), allow_pickle=True)
+        with pytest.raises(ModelFileError, match="holds Python objects or records"):
             load_model(_zip(members))
     assert UNPICKLED == []
 
@@ -434,13 +434,17 @@ def test_an_array_header_of_a_trillion_elements_allocates_nothing(ae_bytes):
 @pytest.mark.parametrize(
     ("raw", "message"),
     [
-        (_npy_header("<f4", (64, 16)) + bytes(4096 - 4), "declares 4096 bytes of data, but the member holds 4092"),
-        (_npy_header("<f4", (64, 16)) + bytes(4096 + 4), "declares 4096 bytes of data, but the member holds 4100"),
+        (_npy_header("<f4", (64, 16)) + bytes(4096 - 4), "declares 4096 bytes of data, but 4092 follow it"),
+        (_npy_header("<f4", (64, 16)) + bytes(4096 + 4), "declares 4096 bytes of data, but 4100 follow it"),
         (_npy_header("<f4", (-64, -16)), "negative size"),
         (_npy_header("<f4", (64, 16))[:20], "damaged or truncated"),
         (b"\x93NUMPY\x03\x00" + _npy_header("<f4", (64, 16))[8:], r"format version \(3, 0\)"),
         (b"PK\x03\x04 not an array at all", "damaged or truncated"),
         (b"\x93NUMPY\x01\x00\x04\x00{(}\n", "damaged or truncated"),  # NumPy's tokenizer fallback fails
+        # a shape nested thousands deep: Python's parser raises RecursionError, or MemoryError (3.11)
+        (_nested_npy_header(3000), "not a NumPy array file"),
+        (_nested_npy_header(9000), "not a NumPy array file"),
+        (_nested_npy_header(9000, version=(2, 0)), "not a NumPy array file"),
     ],
 )
 def test_a_weight_member_must_hold_exactly_what_its_header_declares(ae_bytes, raw, message):
@@ -496,7 +500,7 @@ def test_a_member_that_inflates_past_its_declared_size_is_cut_off(ae_bytes):
     members = {key: raw for key, raw in _members(ae_bytes).items() if key != "history.npy"}
     data = _with_raw(_zip(members), [(name, method, flags, stream, crc, 64)])
     message, peak, cpu = _refusal(data)
-    assert "training history member is damaged or truncated (Bad CRC-32" in message
+    assert "training history member is damaged or truncated" in message and "(Bad CRC-32" in message
     assert peak < 8 * 2**20 and cpu < 2.0
 
 

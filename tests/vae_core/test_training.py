@@ -280,3 +280,17 @@ def test_a_loaded_model_continues_from_its_weights(digits, tmp_path):
     loaded.fit_more(digits.X_train, digits.X_test, epochs=12)
     assert loaded.epochs == 20 and loaded.history_["epoch"] == list(range(1, 21))
     assert loaded.evaluate(digits.X_test)["loss"] < before
+
+
+def test_a_loaded_model_continues_without_held_out_data(digits, tmp_path):
+    # Its snapshots encode the held-out set it was trained with; continuing on the training images
+    # alone snapshots those instead, as a new series from the epoch it was loaded at.
+    from vae_core import load_model, save_model
+
+    save_model(_fast(epochs=8).fit(digits.X_train, digits.X_test), tmp_path / "m.npz")
+    loaded = load_model(tmp_path / "m.npz")
+    loaded.fit_more(digits.X_train, epochs=3)
+    assert loaded.epochs == 11 and not loaded.history_["val_loss"][8:]
+    epochs = loaded.snapshot_epochs_.tolist()
+    assert epochs[0] == 8 and epochs[-1] == 11
+    assert loaded.latent_snapshots_.shape == (len(epochs), len(digits.X_train), 2)
