@@ -83,15 +83,20 @@ def from_images(images) -> Dataset:
     """A dataset of uploaded images (``latent_lab.images.uploads.ImageSet``), split reproducibly."""
     from latent_lab.images.uploads import split_images
 
-    X = np.ascontiguousarray(images.X, dtype=np.float64)
+    # Pixels in float32, as the models train on them: an upload is held twice (all images, and
+    # the split), and 10,000 images of 28 x 28 are 31 MB a copy in float32 (63 MB in float64).
+    X = np.ascontiguousarray(images.X, dtype=np.float32)
     y = None if images.y is None else np.ascontiguousarray(images.y, dtype=np.int64)
-    digest = hashlib.sha256(X.tobytes() + (b"" if y is None else y.tobytes())).hexdigest()[:16]
+    digest = hashlib.sha256(memoryview(X))
+    if y is not None:
+        digest.update(memoryview(y))
     split = split_images(images)
-    split = DigitSplit(*(None if a is None else np.ascontiguousarray(a) for a in split))
+    split = DigitSplit(*(None if a is None else np.ascontiguousarray(a, dtype=np.float32 if i < 2 else None)
+                         for i, a in enumerate(split)))
     _read_only(*split, X, y)
     side = math.isqrt(X.shape[1])
     name = f"your {len(X):,} images of {side}×{side}" + ("" if y is None else ", labelled")
-    return Dataset(name, f"upload-{digest}", split, X, y, side)
+    return Dataset(name, f"upload-{digest.hexdigest()[:16]}", split, X, y, side)
 
 
 def active(session: Mapping) -> Dataset:

@@ -4,28 +4,21 @@ import ast
 import io
 import sys
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, PngImagePlugin
 from sklearn.datasets import load_digits
 
 from latent_lab.images import uploads
 from latent_lab.images.uploads import DataFileError, DataLimits, ImageSet, parse_upload, split_images
-
-UNPICKLED = []
-
-
-def _tripwire():
-    UNPICKLED.append("a pickle was loaded")
-
-
-class _Tripwire:
-    """Unpickling this object calls :func:`_tripwire`: a stand-in for arbitrary code."""
-
-    def __reduce__(self):
-        return (_tripwire, ())
+from tests.vae_core.crafted_files import UNPICKLED, Tripwire, nested_npy_header, raw_zip, stored
+from tests.vae_core.crafted_files import npy as _npy
+from tests.vae_core.crafted_files import npy_header as _npy_header
+from tests.vae_core.crafted_files import png_chunk as _png_chunk
+from tests.vae_core.crafted_files import png_with_chunks as _png_with_chunks
 
 
 @pytest.fixture(scope="module")
@@ -39,12 +32,6 @@ def _csv(rows, header=None):
     lines = [] if header is None else [",".join(header)]
     lines += [",".join(str(v) for v in row) for row in rows]
     return ("\n".join(lines) + "\n").encode()
-
-
-def _npy(array, allow_pickle=False):
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=allow_pickle)
-    return buffer.getvalue()
 
 
 def _npz(**arrays):
@@ -254,7 +241,7 @@ def test_bad_arrays_are_refused(array, message):
 
 
 def test_pickled_objects_are_refused_without_unpickling():
-    evil = _npy(np.array([_Tripwire()] * 60, dtype=object), allow_pickle=True)
+    evil = _npy(np.array([Tripwire()] * 60, dtype=object), allow_pickle=True)
     with pytest.raises(DataFileError, match="Python objects or records"):
         parse_upload([("a.npy", evil)])
     buffer = io.BytesIO()
@@ -265,17 +252,11 @@ def test_pickled_objects_are_refused_without_unpickling():
     assert UNPICKLED == []
 
 
-def _npy_header(descr, shape):
-    buffer = io.BytesIO()
-    np.lib.format.write_array_header_1_0(buffer, {"descr": descr, "fortran_order": False, "shape": shape})
-    return buffer.getvalue()
-
-
 @pytest.mark.parametrize(
     ("data", "message"),
     [
         (_npy_header("<f8", (10**9, 64)), "1,000,000,000 images or more"),
-        (_npy_header("<f8", (60, 64)) + bytes(100), "declares 30720 bytes of data, but the file holds 100"),
+        (_npy_header("<f8", (60, 64)) + bytes(100), "declares 30720 bytes of data, but 100 follow it"),
         (_npy_header("<f8", (60, -64)), "negative size"),
         (b"\x93NUMPY junk", "not a NumPy array file"),
         (b"PK\x03\x04 not an array", "not a NumPy array file"),
@@ -310,6 +291,19 @@ def test_an_npz_that_is_not_an_npz_is_refused():
         archive.writestr("X.txt", b"hello")
     with pytest.raises(DataFileError, match=r"not an archive written by numpy\.savez"):
         parse_upload([("a.npz", buffer.getvalue())])
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ([stored("X.npy", _npy(np.zeros((60, 64))))] * 2, "holds the member 'X.npy' twice"),
+        ([("X.npy", zipfile.ZIP_STORED, 1, b"x", 0, 1)], "its member 'X.npy' is encrypted"),
+        ([("X.npy", zipfile.ZIP_BZIP2, 0, b"x", 0, 1)], "unsupported compression"),
+    ],
+)
+def test_an_npz_directory_is_checked_before_any_member_is_read(entries, message):
+    with pytest.raises(DataFileError, match=message):
+        parse_upload([("a.npz", raw_zip(entries))])
 
 
 def test_an_npz_zip_bomb_is_refused_undecompressed():
@@ -353,6 +347,106 @@ def test_png_labels_are_all_or_nothing(raw_digits):
 def test_too_few_pngs_are_refused(raw_digits):
     with pytest.raises(DataFileError, match="49 PNG files holds 49 images; at least 50"):
         parse_upload(_pngs(raw_digits, n=49))
+
+
+# --------------------------------------------------------------------------- bounded parsing
+def test_png_text_and_profile_chunks_are_never_decompressed(raw_digits, monkeypatch):
+    # Pillow inflates zTXt, compressed iTXt and iCCP chunks as it opens a file, up to 1 MB each and
+    # 64 MB a file: 78 PNGs of sixty 1 MB zTXt chunks fit in 5 MB and took 14 s of CPU to parse.
+    def inflate(data):
+        raise AssertionError("a PNG chunk the pixels do not need was decompressed")
+
+    monkeypatch.setattr(PngImagePlugin, "_safe_zlib_decompress", inflate)
+    bomb = zlib.compress(bytes(2 * 2**20), 9)  # past Pillow's 1 MB bound, which refused the file
+    extra = [_png_chunk(b"zTXt", b"Comment\0\0" + bomb), _png_chunk(b"iTXt", b"Comment\0\1\0\0\0" + bomb),
+             _png_chunk(b"tEXt", b"Comment\0" + b"x" * 1000)]
+    files = _pngs(raw_digits)
+    files = [(name, _png_with_chunks(png, before=[_png_chunk(b"iCCP", b"icc\0\0" + bomb), *extra], after=extra))
+             for name, png in files]
+    images = parse_upload(files)
+    np.testing.assert_allclose(images.X, raw_digits[0][:60] * 15 / 255.0)
+
+
+def test_a_palette_png_keeps_its_colours_and_ignores_transparency(raw_digits):
+    grey = raw_digits[0][0].reshape(8, 8) * 15
+    buffer = io.BytesIO()
+    Image.fromarray(grey.astype(np.uint8)).convert("P").save(buffer, "PNG", transparency=0)
+    assert b"tRNS" in buffer.getvalue() and b"PLTE" in buffer.getvalue()
+    images = parse_upload([("0_a.png", buffer.getvalue()), *_pngs(raw_digits)[1:]])
+    np.testing.assert_allclose(images.X[0], grey.ravel() / 255.0)
+
+
+@pytest.mark.parametrize("version", [(1, 0), (2, 0)])
+@pytest.mark.parametrize("depth", [1, 100, 3000, 9000])
+def test_an_npy_header_nested_thousands_deep_is_refused(depth, version):
+    # Python's parser gives up on such a header with a RecursionError, or (3.11) a MemoryError.
+    data = nested_npy_header(depth, version)
+    match = "negative size" if depth == 1 else "not a NumPy array file"
+    with pytest.raises(DataFileError, match=match):
+        parse_upload([("a.npy", data)])
+    with pytest.raises(DataFileError, match=match):
+        parse_upload([("a.npz", raw_zip([stored("X.npy", data)]))])
+
+
+def test_two_columns_named_label_are_refused(raw_digits):
+    # pandas renames the second "label" to "label.1", which read as a pixel: 8x8 images of the wrong pixels.
+    X, y = raw_digits
+    header = ["label", *(f"p{i}" for i in range(63)), "label"]
+    with pytest.raises(DataFileError, match="2 columns named 'label'; keep one"):
+        parse_upload([("a.csv", _csv(np.hstack([y[:, None], X[:, :63], y[:, None]]), header))])
+
+
+def test_a_header_shorter_than_its_rows_is_refused(raw_digits):
+    # pandas makes the extra first value of every row its index: 8x8 images missing a pixel each.
+    X, y = raw_digits
+    header = [f"p{i}" for i in range(64)]
+    with pytest.raises(DataFileError, match="the header row names 64 columns, but line 2 has 65 values"):
+        parse_upload([("a.csv", _csv(np.hstack([y[:, None], X]), header))])
+
+
+@pytest.mark.parametrize("line_end", ["\r", "\r\n"])
+@pytest.mark.parametrize("with_header", [True, False])
+def test_a_csv_with_other_line_ends_reads_the_same(raw_digits, line_end, with_header):
+    X, y = raw_digits
+    header = ["label", *(f"p{i}" for i in range(64))] if with_header else None
+    rows = np.hstack([y[:, None], X]) if with_header else X
+    text = _csv(rows, header)
+    images = parse_upload([("a.csv", text.replace(b"\n", line_end.encode()))])
+    expected = parse_upload([("a.csv", text)])
+    np.testing.assert_array_equal(images.X, expected.X)
+    np.testing.assert_array_equal(images.X, X / 16.0)
+    assert (images.y is None) == (not with_header)
+
+
+@pytest.mark.parametrize("line_end", [b"\n", b"\r"])
+def test_a_csv_that_is_not_utf8_is_refused_as_such(line_end):
+    with pytest.raises(DataFileError, match=r"not a text CSV \(UTF-8\)"):
+        parse_upload([("a.csv", "pixel\xe9,b".encode("latin1") + (line_end + b"1,2") * 60)])
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: [("a.npz", _npz(X=np.zeros((100, 28, 28), dtype=np.uint8)))],
+        lambda: [("a.npy", _npy(np.zeros((100, 784), dtype=bool)))],
+        lambda: [("a.csv", _csv(np.zeros((100, 784), dtype=int)))],
+        lambda: [(f"{i}.png", _png(np.zeros((28, 28)))) for i in range(100)],
+    ],
+)
+def test_an_upload_is_sized_by_what_it_decodes_to(make):
+    # 100 images of 28x28 are 0.6 MB as float64 pixels, however small the file that holds them.
+    files = make()
+    assert sum(len(data) for _, data in files) < 200_000
+    decoded = 100 * 784 * 8
+    with pytest.raises(DataFileError, match=r"holds 100 images of 28x28 pixels: 0\.6 MB as 64-bit numbers; "
+                                            r"at most 0\.6 MB is accepted"):
+        parse_upload(files, DataLimits(max_decoded_bytes=decoded - 1))
+    assert parse_upload(files, DataLimits(max_decoded_bytes=decoded)).X.nbytes == decoded
+
+
+def test_the_default_decoded_bound_holds_the_largest_images():
+    limits = DataLimits()
+    assert limits.max_decoded_bytes >= limits.max_rows * limits.max_side**2 * 8
 
 
 # --------------------------------------------------------------------------- the split

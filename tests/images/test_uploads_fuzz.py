@@ -31,6 +31,10 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from latent_lab.images.uploads import DataFileError, DataLimits, ImageSet, parse_upload
+from tests.vae_core.crafted_files import UNPICKLED, Tripwire
+from tests.vae_core.crafted_files import members as _members
+from tests.vae_core.crafted_files import npy as _npy
+from tests.vae_core.crafted_files import zip_members as _zip
 from vae_core import LoadLimits, ModelFileError, load_model, make_model, model_to_bytes
 
 SCALE = int(os.environ.get("FUZZ_SCALE", "1"))
@@ -49,17 +53,6 @@ def _fuzz_settings(max_examples):
                     database=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 
-class _Tripwire:
-    """Unpickling this object would call :func:`_unpickled`."""
-
-    def __reduce__(self):
-        return (_unpickled, ())
-
-
-def _unpickled():
-    raise AssertionError("a pickle was loaded")
-
-
 def _forbidden(*args, **kwargs):
     raise AssertionError("pickle.load called")
 
@@ -75,25 +68,6 @@ def _guarded():
         finally:
             result["peak"] = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
-
-
-def _npy(array, allow_pickle=False):
-    buffer = io.BytesIO()
-    np.save(buffer, array, allow_pickle=allow_pickle)
-    return buffer.getvalue()
-
-
-def _members(data):
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
-
-def _zip(members, compression):
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", compression) as archive:
-        for name, raw in members.items():
-            archive.writestr(name, raw)
-    return buffer.getvalue()
 
 
 @st.composite
@@ -206,7 +180,7 @@ def _member_mutations(draw, files):
         fields[draw(st.sampled_from(sorted(fields)))] = draw(_JSON)
         members[record] = _npy(np.array(json.dumps(fields)))
     else:
-        members[name] = _npy(np.array([_Tripwire()], dtype=object), allow_pickle=True)
+        members[name] = _npy(np.array([Tripwire()], dtype=object), allow_pickle=True)
     return _zip(members, draw(st.sampled_from([zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])))
 
 
@@ -327,8 +301,9 @@ def test_random_uploads_parse_or_are_refused(uploads, choice):
 
 
 def test_the_pickle_guard_itself_works():
-    data = _npy(np.array([_Tripwire()], dtype=object), allow_pickle=True)
+    data = _npy(np.array([Tripwire()], dtype=object), allow_pickle=True)
     with _guarded(), pytest.raises(AssertionError, match=r"pickle\.load called"):
         np.load(io.BytesIO(data), allow_pickle=True)
     with pytest.raises(AssertionError, match="a pickle was loaded"):
-        pickle.loads(pickle.dumps(_Tripwire()))
+        pickle.loads(pickle.dumps(Tripwire()))
+    assert UNPICKLED.pop() == "a pickle was loaded"  # recorded too (and cleared for the other tests)
