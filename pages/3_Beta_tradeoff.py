@@ -3,10 +3,9 @@ from functools import partial
 import numpy as np
 import streamlit as st
 
-from latent_lab.drawing import exports, figures, ui
+from latent_lab.drawing import beta_views, exports, figures, ui
 from latent_lab.images.dataset import active, digits, one_per_class
-from latent_lab.measures import claims, scores
-from latent_lab.measures.collapse import COLLAPSE_NATS
+from latent_lab.measures import claims, collapse, scores, seeds
 from latent_lab.models import cache
 from latent_lab.models.catalog import SWEEP_BETAS, SWEEP_WARMUP_EPOCHS, sweep_name
 from latent_lab.state import page_state
@@ -35,6 +34,8 @@ warmup = page_state.widget(controls[1].toggle, f"KL warm-up ({SWEEP_WARMUP_EPOCH
 model = cache.sweep_model(beta, warmup)
 reports = scores.shipped_evaluations()
 report = reports[sweep_name(beta, warmup)]
+by_seed = seeds.shipped()  # every seed of the sweep: what the claims below are decided on
+state = collapse.of_kl(report["kl_per_dim"])
 split, X_all, y_all = digits()
 
 # The images first, right under the slider (on a phone too).
@@ -65,52 +66,36 @@ metrics[1].metric("distortion: BCE (nats)", f"{report['recon_sampled']:.1f}",
                        "black and white).")
 metrics[2].metric("exact −log p(x) (nats)", f"{report['exact_nll']:.2f}",
                   help="The held-out likelihood itself, by quadrature over the 2-D latent space.")
-metrics[3].metric("active latent units", f"{report['active_units']} of 2",
-                  help="Dimensions whose code varies across images (Burda et al.: variance > 0.01).")
+metrics[3].metric("active latent units", f"{state.active_units} of {state.latent_dim}",
+                  help=f"The rule: {collapse.RULE}.")
 sample = next(s for s in report["samples"] if s["temperature"] == 1.0)
 metrics[4].metric("digits in samples", f"{sample['classes_covered']} of 10",
                   help=f"The digit judge at T = 1: quality {sample['quality']:.2f}, diversity "
                        f"{sample['class_entropy']:.2f} nats.")
 
-if rate < COLLAPSE_NATS:
-    st.warning(f"**Posterior collapse at β = {beta:g}.** The held-out KL is {rate:.2f} nats (below "
-               f"{COLLAPSE_NATS}) and {report['active_units']} latent units are active: every digit "
-               "gets nearly the same code, so the decoder ignores z and draws one average blur.")
-    optimum = claims.collapse_is_the_optimum(reports, beta)
-    if optimum is not None:
-        ui.claim(optimum)
+if state.whole:
+    st.warning(f"**Posterior collapse at β = {beta:g}.** Every latent dimension's held-out KL is below "
+               f"{collapse.DIM_COLLAPSE_NATS:g} nats ({rate:.2f} in all): every digit gets nearly the same "
+               "code, so the decoder ignores z and draws one average blur.")
+    ui.claim(claims.collapse_is_the_optimum(by_seed, beta))
+elif state.collapsed:
+    st.warning(state.warning())
 else:
     st.success(f"β = {beta:g} keeps {rate:.2f} nats of information about each digit in its code, "
-               f"in {report['active_units']} active units: no collapse.")
+               f"in {state.active_units} active units: no collapse.")
 
-sweep = [(b, reports[sweep_name(b, warmup)]) for b in SWEEP_BETAS]
-points = [{"beta": b, "warmup": w, "kl": r["kl"], "recon": r["recon_sampled"]}
-          for w in (False, True) for b, r in ((b, reports[sweep_name(b, w)]) for b in SWEEP_BETAS)]
-chart_left, chart_right = st.columns(2)
-with chart_left:
-    ui.plot(figures.rate_distortion_figure(points, beta, warmup, COLLAPSE_NATS, floor=floor,
-                                           iso_elbo=(25.0, 30.0, 40.0, 50.0)),
-            key="beta_rd_chart")
-    st.caption("Each point is one model of the sweep. Along a grey line the rate plus the "
-               "distortion, the negative ELBO, is the same: moving down and to the right trades "
-               "one nat of reconstruction for one nat of code.")
-with chart_right:
-    betas = [b for b, _ in sweep if b > 0]  # β = 0's posteriors are too narrow for its bounds to mean much
-    ui.plot(figures.by_beta_figure(
-        betas, {"−ELBO": [r["neg_elbo"] for b, r in sweep if b > 0],
-                "IWAE-1000": [r["iwae"]["1000"] for b, r in sweep if b > 0],
-                "exact −log p(x)": [r["exact_nll"] for b, r in sweep if b > 0]},
-        beta, title="Held-out likelihood by β (lower is better)", y_title="nats per image"),
-        key="beta_likelihood_chart")
-    ui.plot(figures.by_beta_figure(
-        [b for b, _ in sweep],
-        {"quality": [next(s for s in r["samples"] if s["temperature"] == 1.0)["quality"] for _, r in sweep],
-         "diversity / ln 10": [next(s for s in r["samples"] if s["temperature"] == 1.0)["class_entropy"]
-                               / np.log(10) for _, r in sweep]},
-        beta, title="Samples at T = 1, as the digit judge sees them", y_title="share", height=280),
-        key="beta_judge_chart")
+beta_views.sweep_charts(reports, beta, warmup, floor)
 
-for claim in (claims.lower_beta_sharpens_reconstructions(reports),
-              claims.lower_beta_can_win_on_likelihood(reports),
-              claims.warmup_prevents_collapse(reports)):
+st.subheader("What β does to each dimension of the code")
+st.caption("One column per β of the sweep; each row sweeps one latent dimension over ±2 of the prior "
+           "N(0, 1), the other at the training codes' mean, decoded in your browser (point or drag along "
+           "a row). A row marked *off* is a collapsed dimension: it draws the same image all along. "
+           "Higgins et al. (2017) read β > 1 as pressure on each dimension to carry less, and one thing each.")
+beta_views.sweep_traversals(warmup)
+
+st.caption(f"The claims below are decided over {len(by_seed['seeds'])} training seeds of every model of the "
+           "sweep (the images and figures above are seed 0's).")
+for claim in (claims.lower_beta_sharpens_reconstructions(by_seed),
+              claims.lower_beta_can_win_on_likelihood(by_seed),
+              claims.warmup_prevents_collapse(by_seed)):
     ui.claim(claim)

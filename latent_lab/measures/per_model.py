@@ -1,16 +1,16 @@
 """What is measured on a model in view, computed once per model and shared by every session.
 
 The shipped models' figures come from ``assets/evaluation.json``; a session's own model is
-measured when a page first looks at it, and later calls are cache hits. Every cache is bounded.
+measured when a page first looks at it, and later calls are cache hits. Every cache is bounded
+by entries and bytes (``latent_lab.models.cache.bounded``).
 """
 
 from __future__ import annotations
 
-import streamlit as st
-
 import vae_core
 from latent_lab.images.dataset import Dataset, digits, digits_dataset
 from latent_lab.measures import scores
+from latent_lab.models.cache import bounded
 
 # Which shipped model a "default" token stands for, by kind.
 DEFAULT_STEMS = {"ae": "ae_default", "vae": "vae_default"}
@@ -27,36 +27,44 @@ def evaluation(kind: str, token: str, model) -> dict:
     return _own_evaluation(token, model)
 
 
-@st.cache_resource(max_entries=16, show_spinner="Measuring your model (a few seconds, once)…")
+@bounded(max_entries=16, max_mb=8, show_spinner="Measuring your model (a few seconds, once)…")
 def _own_evaluation(token: str, _model) -> dict:
     split = digits()[0]
     return scores.evaluate(_model, split.X_train, split.X_test)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
+@bounded(max_entries=32, max_mb=16)
 def holes(token: str, square: tuple, _model, _dataset: Dataset | None = None) -> dict:
     """Where the model's latent map (over ``square``) decodes off the data; see scores.holes."""
     split = (_dataset or digits_dataset()).split
     return scores.holes(_model, split.X_train, split.X_test, square)
 
 
-def temperature_curve(kind: str, token: str, model) -> dict:
-    """The gallery's curves for a model in view: shipped, or computed once (about a second)."""
+def temperature_curve(kind: str, token: str, model, sampler: str = "prior") -> dict:
+    """The gallery's curves for a model in view, drawn by ``sampler``: shipped, or computed once (a second)."""
     if token == "default":
-        return scores.shipped_evaluations()[DEFAULT_STEMS[kind]]["temperature_curve"]
-    return _own_curve(token, model)
+        return scores.shipped_evaluations()[DEFAULT_STEMS[kind]][scores.CURVE_KEYS[sampler]]
+    return _own_curve(token, sampler, model)
 
 
-@st.cache_resource(max_entries=16, show_spinner="Judging samples at every temperature (once)…")
-def _own_curve(token: str, _model) -> dict:
+@bounded(max_entries=16, max_mb=4, show_spinner="Judging samples at every temperature (once)…")
+def _own_curve(token: str, sampler: str, _model) -> dict:
     split = digits()[0]
-    result = vae_core.temperature_curve(_model, split.X_train, split.X_test,
-                                        scores.CURVE_TEMPERATURES, n_samples=scores.CURVE_SAMPLES)
-    return {key: [float(v) for v in values] for key, values in result.items()}
+    return scores.curve(_model, split.X_train, split.X_test, sampler)
 
 
-@st.cache_resource(max_entries=32, show_spinner=False)
-def quick_scores(model_id: int, data_token: str, _model, _dataset: Dataset) -> dict:
-    """The training page's figures of the model on view (scores.quick_scores), once per model."""
+@bounded(max_entries=8, max_mb=1)
+def frechet_band(n: int) -> dict:
+    """What ``n`` real held-out digits score on the Fréchet distance to the training digits (200 draws)."""
+    split = digits()[0]
+    return vae_core.frechet_band(split.X_test, split.X_train, n)
+
+
+@bounded(max_entries=32, max_mb=4)
+def quick_scores(model_key: str, data_token: str, _model, _dataset: Dataset) -> dict:
+    """The training page's figures of the model on view (scores.quick_scores).
+
+    Once per model content (``models.cache.model_key``) and dataset.
+    """
     X_test = _dataset.split.X_test
     return {**scores.quick_scores(_model, X_test), "bce_floor": vae_core.bce_floor(X_test)}

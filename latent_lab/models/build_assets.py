@@ -2,8 +2,11 @@
 
 The default autoencoder and VAE and the β sweep, each trained on the training split and scored on
 the held-out split, then every model evaluated into ``evaluation.json`` (the figures the pages
-show). Training is seeded: on one machine, running this again writes the same arrays; on another
-CPU the arrays differ in their last digits and a test checks that the models score the same.
+show), then the seed sweep measured into ``seeds.json`` (every setting a claim compares, trained
+once per seed: the figures its verdict is decided on). Training is seeded: on one machine, running
+this again writes the same arrays; on another CPU the arrays differ in their last digits and a test
+checks that the models score the same. All of it takes about a quarter of an hour on one core, most
+of it the post's per-sample recipe (about 40 s a VAE) over five seeds.
 """
 
 from __future__ import annotations
@@ -14,9 +17,12 @@ import sys
 import time
 
 from latent_lab.images.dataset import digits
-from latent_lab.measures import scores
+from latent_lab.measures import scores, seeds
 from latent_lab.models import catalog
-from vae_core import linear_ae_vs_pca, load_model, save_model
+from vae_core import TrainingDivergedError, linear_ae_vs_pca, load_model, save_model
+
+# The seed sweep's entry for the linear autoencoder against PCA (one comparison per seed).
+LINEAR = "linear_ae_vs_pca"
 
 
 def build(stems=None, out_dir=None, log=print):
@@ -63,15 +69,80 @@ def evaluate(out_dir=None, log=print):
     return reports
 
 
+def build_seeds(settings=None, seed_list=None, out_dir=None, log=print) -> dict:
+    """Train every setting of the seed sweep at every seed and measure it into ``seeds.json``.
+
+    Parameters
+    ----------
+    settings : iterable of str, optional
+        Only these settings of ``catalog.seed_sweep_configs()`` (and ``LINEAR``); default: all.
+    seed_list : iterable of int, optional
+        Default: ``catalog.SWEEP_SEEDS``.
+    out_dir : Path, optional
+        Where ``seeds.json`` goes (default ``assets/``). A seed-0 model whose shipped file is
+        already there is loaded rather than trained again: it is the same model.
+
+    A training that diverges keeps its last sane epoch's weights; those are measured, with the
+    epoch it diverged in. Returns what it wrote.
+    """
+    out_dir = catalog.ASSETS_DIR if out_dir is None else out_dir
+    out_dir.mkdir(parents=True, exist_ok=True)
+    configs = catalog.seed_sweep_configs()
+    unknown = sorted(set(settings or ()) - set(configs) - {LINEAR})
+    if unknown:
+        raise ValueError(f"Unknown setting(s) {unknown}; valid: {sorted([*configs, LINEAR])}.")
+    seed_list = [int(s) for s in (catalog.SWEEP_SEEDS if seed_list is None else seed_list)]
+    split = digits()[0]
+    sweep = {"seeds": seed_list, "settings": {}}
+    for stem, config in configs.items():
+        if settings and stem not in settings:
+            continue
+        by_seed = {}
+        for seed in seed_list:
+            start = time.perf_counter()
+            model, diverged_at = _seed_model(stem, catalog.with_seed(config, seed), out_dir)
+            by_seed[str(seed)] = seeds.measure(model, split, diverged_at)
+            log(f"{stem} seed {seed}: {time.perf_counter() - start:.1f} s"
+                + (f", diverged in epoch {diverged_at}" if diverged_at else ""))
+        sweep["settings"][stem] = {"config": config, "by_seed": by_seed}
+    if not settings or LINEAR in settings:
+        sweep[LINEAR] = {str(seed): linear_ae_vs_pca(split.X_train, split.X_test, seed=seed) for seed in seed_list}
+    (out_dir / seeds.SEEDS_PATH.name).write_text(json.dumps(sweep, indent=1, sort_keys=True) + "\n")
+    return sweep
+
+
+def _seed_model(stem, config, out_dir):
+    """The trained model of one seed of a setting and the epoch its training diverged in (or None)."""
+    path = out_dir / f"{stem}.npz"
+    if catalog.shipped_configs().get(stem) == config and path.exists():
+        model = load_model(path)
+        if catalog.config_of(model) == config:  # a diverged build would have saved fewer epochs
+            return model, None
+    split = digits()[0]
+    model = catalog.build_model(config)  # kept: a diverged training leaves its last sane weights in it
+    try:
+        model.fit(split.X_train, X_val=split.X_test)
+    except TrainingDivergedError:
+        return model, len(model.history_["epoch"]) + 1
+    return model, None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("stems", nargs="*", help="only these assets (default: all)")
     parser.add_argument("--no-evaluation", action="store_true",
                         help="skip evaluating the models into evaluation.json")
+    parser.add_argument("--no-seeds", action="store_true",
+                        help="skip the seed sweep (seeds.json, about ten minutes)")
+    parser.add_argument("--seeds-only", action="store_true",
+                        help="only the seed sweep, from the models already in assets/")
     args = parser.parse_args(argv)
-    build(args.stems or None)
-    if not args.no_evaluation:
-        evaluate()
+    if not args.seeds_only:
+        build(args.stems or None)
+        if not args.no_evaluation:
+            evaluate()
+    if not args.no_seeds:
+        build_seeds()
     return 0
 
 
