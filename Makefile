@@ -10,7 +10,7 @@ PORT ?= 8501
 # threadpoolctl reports Prescott as "Katmai": OpenBLAS serves both names from one kernel table.
 CORETYPES ?= Prescott Sandybridge Haswell
 
-.PHONY: run test check portability lint assets bench clean load server-cost replicas
+.PHONY: run test check portability lint assets bench clean load server-cost replicas cold-start
 
 $(BIN)/.runtime-installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -73,6 +73,13 @@ server-cost: $(BIN)/.dev-installed
 	./scripts/ensure_chromium.sh
 	$(BIN)/pip install --quiet py-spy==0.4.3
 	$(BIN)/python -m scripts.server_cost
+
+# Server start to landing page rendered in headless Chromium, for the app and for a bare Streamlit
+# app with one Plotly chart, alternating, COLD_RUNS times each; medians and ratio in artifacts/.
+COLD_RUNS ?= 5
+cold-start: $(BIN)/.dev-installed
+	./scripts/ensure_chromium.sh
+	$(BIN)/python -m scripts.cold_start --runs $(COLD_RUNS)
 
 # REPLICAS copies of the app behind nginx on http://127.0.0.1:$(PORT) (deploy/nginx.conf).
 REPLICAS ?= 2

@@ -1,24 +1,20 @@
 import streamlit as st
 
-from latent_lab.drawing import figures, ui
-from latent_lab.models import cache
+from latent_lab.drawing import landing, ui
 
 ui.page(
     "Latent Lab",
-    "An autoencoder squeezes each 8×8 digit image through a bottleneck of just two numbers and "
-    "learns to rebuild the image from them. A variational autoencoder (VAE) does the same but "
-    "is trained to keep those codes close to a standard Gaussian, which turns it from a "
-    "compressor into a generator: any point you pick decodes to a plausible digit. Both are "
-    "written from scratch in NumPy and trained on scikit-learn's 1,797 handwritten digits. "
-    "Explore them on the pages below; every page opens on models that ship with the app, so "
-    "nothing has to train before you can look.",
+    "An autoencoder (AE) squeezes each 8×8 digit through a code of two numbers and learns to "
+    "draw it again; a variational autoencoder (VAE) also keeps its codes near a standard "
+    "Gaussian, so that any point decodes to a digit. **Start here: move the pointer over either "
+    "map** (each dot is one digit's code) and both decoders draw the point under your hand. "
+    "The app grew from the blog post *Autoencoders & VAEs from Scratch: How Neural Networks "
+    "Learn to Compress and Imagine*, which explains AEs and VAEs from scratch in NumPy.",
 )
 
+landing.explorer()
+
+st.subheader("Then follow the pages in order")
 for path, label, icon, blurb in ui.PAGES[1:]:
     st.page_link(path, label=label, icon=icon)
     st.caption(blurb)
-
-_, vae = cache.default_models()
-samples, _ = vae.sample(12, random_state=0)
-ui.plot(figures.image_grid_figure(samples, 12, title="Twelve digits no one wrote: VAE samples"),
-        key="home_samples_chart")

@@ -48,15 +48,14 @@ def explore_latent_space(explored: Explored, manifold_n: int, holes: bool) -> No
     # A fragment: a click reruns the explorer and what depends on the pinned point only.
     data = explored.dataset
     X_all, y_all = data.X_all, data.y_all
-    digit = page_state.get("latent_digit")
-    if digit is not None and digit >= len(X_all):
-        digit = None  # a number from another data set
+    digit = ui.data_index("latent_digit", len(X_all), "images")  # a link may name one beyond them
     posterior = None
     if digit is not None:
         posterior = latent_explorer.posterior_view(explored.vae, X_all[digit], page_state.get("latent_draw_seed"))
     view = {**figures_once.explorer_data(explored.tokens, explored.names, data.token,
                                         (explored.ae, explored.vae), data),
-            "pinned": page_state.get("latent_z"), "manifold": manifold_n, "posterior": posterior}
+            "pinned": page_state.get("latent_z"), "pinned_map": page_state.get("latent_z_from").lower(),
+            "manifold": manifold_n, "posterior": posterior, "legend": latent_explorer.class_legend(data)}
     if holes:  # the cached maps are shared: add to copies
         view["maps"] = [{**m, "holes": per_model.holes(token, tuple(m["range"]), model, data)}
                         for m, token, model in zip(view["maps"], explored.tokens,
@@ -100,7 +99,7 @@ def explore_latent_space(explored: Explored, manifold_n: int, holes: bool) -> No
         st.caption(
             f"{which}: the VAE's encoder says μ = ({mu[0]:.2f}, {mu[1]:.2f}) "
             f"and σ = ({sigma[0]:.2f}, {sigma[1]:.2f}). Training never decodes μ itself: it decodes "
-            "a draw z = μ + σ·ε, so every point of the red cloud on the VAE map must decode to this "
+            "a draw z = μ + σ·ε, so every point of the magenta cloud on the VAE map must decode to this "
             "image, which is what fills the space between clusters. The autoencoder has no σ: it "
             "decodes its code exactly, and nothing asks the points around it to mean anything."
         )

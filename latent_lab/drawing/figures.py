@@ -16,11 +16,17 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from latent_lab.measures.collapse import DIM_COLLAPSE_NATS
+
 # One colour per digit class; labels colour the maps but never take part in training.
 DIGIT_COLORS = (
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
     "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
 )
+# What is drawn over the digits' dots (interpolation paths, a posterior's cloud) takes colours
+# outside DIGIT_COLORS, so no mark reads as a digit class: black, and a magenta far from all ten.
+PATH_COLORS = {"linear": "#111111", "spherical": "#ff00ff"}
+POSTERIOR_COLOR = "#ff00ff"
 # DIGIT_COLORS as a colour scale over the values 0..9, one flat step per digit.
 DIGIT_SCALE = [[edge, color] for d, color in enumerate(DIGIT_COLORS)
                for edge in (d / 10, (d + 1) / 10)]
@@ -29,6 +35,9 @@ INK_SCALE = [[0.0, "#ffffff"], [1.0, "#111111"]]
 TILE_FRAME_COLOR = "#b0b0b0"
 # The rate-distortion plane draws rates below this floor at the floor (log axis).
 RATE_FLOOR = 0.01
+# A map's axis titles: the code's own two dimensions, or the two main (PCA) axes of a longer code.
+Z_TITLES = ("z₁", "z₂")
+PC_TITLES = ("PC 1", "PC 2")
 
 
 def axis_range(*codes: np.ndarray, pad: float = 0.08) -> tuple[tuple[float, float], ...]:
@@ -50,6 +59,8 @@ def latent_map_figure(
     paths: Sequence[tuple[str, np.ndarray, str]] = (),
     extra_points: tuple[str, np.ndarray] | None = None,
     height: int = 520,
+    class_names: Sequence[str] | None = None,
+    axis_titles: tuple[str, str] = Z_TITLES,
 ) -> go.Figure:
     """Scatter of 2-D codes coloured by digit class, with paths or other points on top.
 
@@ -65,6 +76,11 @@ def latent_map_figure(
         Interpolation paths drawn as lines with markers.
     extra_points : (name, array of shape (m, 2)), optional
         Further latent points, such as samples, drawn as black crosses.
+    class_names : sequence of str, optional
+        The legend's name of each colour index in ``labels`` (an upload's own classes); the
+        indices themselves by default (the digits).
+    axis_titles : (str, str)
+        ``Z_TITLES``, or ``PC_TITLES`` for codes drawn on their main axes (:func:`project_codes`).
     """
     codes = np.asarray(codes, dtype=float)
     labels = np.asarray(labels)
@@ -76,13 +92,14 @@ def latent_map_figure(
         idx = np.flatnonzero(labels == digit)
         if idx.size == 0:
             continue
+        name = str(digit) if class_names is None else str(class_names[digit])
         fig.add_trace(go.Scatter(
             x=codes[idx, 0], y=codes[idx, 1], mode="markers",
-            name=str(digit), legendgroup=str(digit),
+            name=name, legendgroup=name,
             marker={"size": 5, "color": DIGIT_COLORS[digit], "opacity": point_opacity},
             customdata=idx.tolist(),
-            hovertemplate=f"digit {digit} (#%{{customdata}})<br>"
-                          "z = (%{x:.2f}, %{y:.2f})<extra></extra>",
+            hovertemplate=f"{name} (#%{{customdata}})<br>({axis_titles[0]}, {axis_titles[1]}) = "
+                          "(%{x:.2f}, %{y:.2f})<extra></extra>",
         ))
     for name, path, color in paths:
         path = np.asarray(path, dtype=float)
@@ -109,8 +126,8 @@ def latent_map_figure(
         hoverdistance=20,
         plot_bgcolor="#fafafa", uirevision=title,
     )
-    fig.update_xaxes(range=list(x_range), title="z₁", zeroline=False)
-    fig.update_yaxes(range=list(y_range), title="z₂", zeroline=False)
+    fig.update_xaxes(range=list(x_range), title=axis_titles[0], zeroline=False)
+    fig.update_yaxes(range=list(y_range), title=axis_titles[1], zeroline=False)
     return fig
 
 
@@ -203,21 +220,21 @@ def _history_series(history: dict, key: str) -> list:
 def loss_curves_figure(history: dict, kind: str, floor: float | None = None) -> go.Figure:
     """Total, reconstruction and KL per epoch, train solid and held-out dashed.
 
-    One title for the figure and the three quantities as y-axis titles: subplot titles would be
-    drawn in a lighter style than every other chart's title. ``floor`` (a VAE's BCE floor: the
-    data's own entropy) is drawn on the reconstruction panel.
+    One title for the figure, and each panel's quantity written above it, left-aligned, on two
+    short lines in the title's colour: y-axis titles sit between the panels, where on a phone
+    (a panel about 100 px wide) they lie over the neighbouring panel. ``floor`` (a VAE's BCE
+    floor: the data's own entropy) is drawn on the reconstruction panel.
     """
     epochs = history["epoch"]
     if kind == "ae":
-        titles = ("total: MSE per pixel", "reconstruction: MSE per pixel",
-                  "KL: none (no prior in an AE)")
-        title = "Loss per epoch (an autoencoder's loss is its reconstruction error)"
+        headers = ("total<br>MSE per pixel", "reconstruction<br>MSE per pixel", "KL<br>none (no prior)")
+        title = "Loss per epoch: reconstruction only (no KL)"
     else:
-        titles = ("total: BCE + KL (nats)", "reconstruction: BCE (nats)", "KL to the prior (nats)")
+        headers = ("total<br>BCE + KL, nats", "reconstruction<br>BCE, nats", "KL to the prior<br>nats")
         title = "Loss per epoch: total = reconstruction + KL"
-    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.1)
+    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.08)
     parts = ("loss", "recon", "kl")
-    for col, (part, axis_title) in enumerate(zip(parts, titles, strict=True), start=1):
+    for col, (part, header) in enumerate(zip(parts, headers, strict=True), start=1):
         for split, dash in (("train", "solid"), ("val", "dash")):
             values = _history_series(history, f"{split}_{part}")
             if not values:
@@ -229,12 +246,15 @@ def loss_curves_figure(history: dict, kind: str, floor: float | None = None) -> 
                 line={"dash": dash, "color": "#1f77b4" if split == "train" else "#d62728"},
             ), row=1, col=col)
         fig.update_xaxes(title="epoch", row=1, col=col)
-        fig.update_yaxes(title=axis_title, row=1, col=col)
+        x_domain = fig.layout[f"xaxis{'' if col == 1 else col}"].domain
+        fig.add_annotation(text=header, x=x_domain[0], y=1.0, xref="paper", yref="paper",
+                           xanchor="left", yanchor="bottom", align="left", showarrow=False,
+                           font={"size": 12, "color": "#31333f"})
     if floor is not None and kind == "vae":
         fig.add_hline(y=floor, line={"dash": "dot", "color": "#2ca02c"}, row=1, col=2,
-                      annotation_text=f"floor {floor:.2f}: the digits' own entropy",
+                      annotation_text=f"BCE floor {floor:.2f}",
                       annotation_position="top right", annotation_font={"size": 10, "color": "#2ca02c"})
-    fig.update_layout(title=title, height=340, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+    fig.update_layout(title=title, height=360, margin={"l": 10, "r": 10, "t": 80, "b": 10},
                       legend={"orientation": "h", "y": -0.25})
     return fig
 
@@ -280,14 +300,40 @@ def project_2d(snapshots: np.ndarray) -> np.ndarray:
         if snapshots.shape[-1] == 1:
             return np.concatenate([snapshots, np.zeros_like(snapshots)], axis=-1)
         return snapshots
-    last = snapshots[-1]
-    mean = last.mean(axis=0)
-    _, _, vt = np.linalg.svd(last - mean, full_matrices=False)
-    axes = vt[:2].T  # (latent_dim, 2)
-    # Fix each axis's sign so the projection is the same on every run.
-    signs = np.sign(axes[np.abs(axes).argmax(axis=0), [0, 1]])
-    axes = axes * np.where(signs == 0, 1.0, signs)
+    mean, axes = main_axes(snapshots[-1])
     return (snapshots - mean) @ axes  # (n_snap, n_points, 2)
+
+
+def main_axes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mean of ``codes`` (n_points, latent_dim) and their two main (PCA) axes, (latent_dim, 2).
+
+    Each axis's sign is fixed (its largest entry positive), so the projection is the same on every run.
+    """
+    codes = np.asarray(codes, dtype=float)
+    mean = codes.mean(axis=0)
+    _, _, vt = np.linalg.svd(codes - mean, full_matrices=False)
+    axes = vt[:2].T  # (latent_dim, 2)
+    signs = np.sign(axes[np.abs(axes).argmax(axis=0), [0, 1]])
+    return mean, axes * np.where(signs == 0, 1.0, signs)
+
+
+def project_codes(codes: np.ndarray, *others: np.ndarray) -> tuple[np.ndarray, list, tuple[str, str]]:
+    """Codes of any size as points of a 2-D map, the ``others`` (paths, draws) on the same axes.
+
+    2-D codes as they are; longer codes on their own two main (PCA) axes, which the axis titles
+    (``PC_TITLES``) then say; a 1-D code along the first axis. Returns the projected codes, the
+    projected others and the axis titles.
+    """
+    codes = np.asarray(codes, dtype=float)  # (n_points, latent_dim)
+    others = [np.asarray(o, dtype=float) for o in others]
+    dim = codes.shape[1]
+    if dim == 2:
+        return codes, others, Z_TITLES
+    if dim == 1:
+        pad = lambda z: np.concatenate([z, np.zeros_like(z)], axis=1)  # noqa: E731
+        return pad(codes), [pad(o) for o in others], (Z_TITLES[0], "")
+    mean, axes = main_axes(codes)
+    return (codes - mean) @ axes, [(o - mean) @ axes for o in others], PC_TITLES
 
 
 def strip_1d(snapshots: np.ndarray, labels: np.ndarray, spread: float = 0.3) -> np.ndarray:
@@ -304,8 +350,11 @@ def strip_1d(snapshots: np.ndarray, labels: np.ndarray, spread: float = 0.3) -> 
 
 def latent_snapshot_figure(codes: np.ndarray, labels: np.ndarray, epoch: int,
                            x_range: Sequence[float], y_range: Sequence[float],
-                           y_title: str = "z₂") -> go.Figure:
-    """One training snapshot of the held-out codes, on fixed axes so snapshots compare."""
+                           y_title: str = "z₂", x_title: str | None = None) -> go.Figure:
+    """One training snapshot of the held-out codes, on fixed axes so snapshots compare.
+
+    ``x_title`` defaults to "PC 1" when ``y_title`` is "PC 2" (codes on their main axes), else "z₁".
+    """
     codes = np.asarray(codes, dtype=float)
     labels = np.asarray(labels)
     fig = go.Figure()
@@ -316,15 +365,24 @@ def latent_snapshot_figure(codes: np.ndarray, labels: np.ndarray, epoch: int,
                                  marker={"size": 5, "color": DIGIT_COLORS[digit]}))
     fig.update_layout(title=f"Latent codes after epoch {epoch}", height=420,
                       margin={"l": 10, "r": 10, "t": 40, "b": 10}, legend_title="digit")
-    fig.update_xaxes(range=list(x_range), title="z₁")
+    fig.update_xaxes(range=list(x_range), title=_x_title(x_title, y_title))
     fig.update_yaxes(range=list(y_range), title=y_title)
-    if y_title != "z₂":  # a strip chart: one row per digit
+    if _is_strip(y_title):  # a strip chart: one row per digit
         fig.update_yaxes(tickvals=list(range(10)), zeroline=False)
     return fig
 
 
+def _x_title(x_title: str | None, y_title: str) -> str:
+    return x_title if x_title is not None else PC_TITLES[0] if y_title == PC_TITLES[1] else Z_TITLES[0]
+
+
+def _is_strip(y_title: str) -> bool:
+    """A map whose y axis is no code axis: a 1-D code drawn as a strip chart, one row per digit."""
+    return y_title not in (Z_TITLES[1], PC_TITLES[1])
+
+
 def latent_animation_figure(snapshots: np.ndarray, epochs: Sequence[int],
-                            labels: np.ndarray, y_title: str = "z₂") -> go.Figure:
+                            labels: np.ndarray, y_title: str = "z₂", x_title: str | None = None) -> go.Figure:
     """The held-out codes moving through training, as a Plotly animation with play/pause.
 
     ``snapshots`` already in 2-D (:func:`project_2d` or :func:`strip_1d`) are drawn as they are.
@@ -370,9 +428,9 @@ def latent_animation_figure(snapshots: np.ndarray, epochs: Sequence[int],
                                                 "mode": "immediate"}]} for e in epochs],
         }],
     )
-    fig.update_xaxes(range=list(x_range), title="z₁")
+    fig.update_xaxes(range=list(x_range), title=_x_title(x_title, y_title))
     fig.update_yaxes(range=list(y_range), title=y_title)
-    if y_title != "z₂":  # a strip chart: one row per digit
+    if _is_strip(y_title):  # a strip chart: one row per digit
         fig.update_yaxes(tickvals=list(range(10)), zeroline=False)
     return fig
 
@@ -439,14 +497,16 @@ def decade_ticks(lo: float, hi: float, floor: float | None = None) -> tuple[list
 
 
 def rate_distortion_figure(points: Sequence[dict], chosen_beta: float, chosen_warmup: bool,
-                           collapse_nats: float = 0.5, floor: float | None = None,
+                           collapse_nats: float = DIM_COLLAPSE_NATS, floor: float | None = None,
                            iso_elbo: Sequence[float] = ()) -> go.Figure:
     """Held-out KL (rate) against reconstruction (distortion) across the β sweep.
 
     ``points`` holds dicts with keys ``beta``, ``warmup`` (bool), ``kl`` and ``recon``; rates
-    below ``collapse_nats`` are shaded as collapsed. Each β is labelled once, next to its point
-    on the chosen warm-up setting's curve; βs whose points coincide share a label ("β = 4, 8"),
-    and labels are placed so that none overlaps another or a marker. ``floor`` draws the lowest
+    below ``collapse_nats`` are shaded as collapsed (by default the collapse rule's per-dimension
+    bar: a code whose total KL is below it has every dimension below it, so it is collapsed).
+    Each β is labelled once, next to its point on the chosen warm-up setting's curve; βs whose
+    points coincide share a label ("β = 4, 8"), and labels are placed so that none overlaps
+    another or a marker. ``floor`` draws the lowest
     distortion the data allows (its own entropy); each value of ``iso_elbo`` draws the line where
     rate + distortion (the negative ELBO) equals it.
     """
@@ -517,7 +577,20 @@ def rate_distortion_figure(points: Sequence[dict], chosen_beta: float, chosen_wa
     # "collapsed", written in the bottom right corner of the shaded band.
     band_right = to_px(collapse_nats, y_lo)[0]
     band_text = (band_right - 70, _RD_PLOT_PX[1] - 22, band_right, _RD_PLOT_PX[1])
-    offsets = place_labels(anchors, texts, obstacles, boxes_px=[band_text])
+    # Each iso-ELBO line carries its value where it enters the plot (its upper-left end: the
+    # line falls to the right), written just right of and below that point.
+    iso_lines = []
+    for level in iso_elbo:
+        xs = np.logspace(log_lo, log_hi, 60)
+        ys = level - xs
+        keep = (ys >= y_lo) & (ys <= y_hi)
+        iso_lines.append((level, xs[keep], ys[keep]))
+    iso_boxes = []
+    for level, xs, ys in iso_lines:
+        if xs.size:
+            px, py = to_px(xs[0], ys[0])
+            iso_boxes.append((px, py, px + 8 + _LABEL_CHAR_PX * len(f"{level:g}"), py + _LABEL_HEIGHT_PX))
+    offsets = place_labels(anchors, texts, obstacles, boxes_px=[band_text, *iso_boxes])
     for g, text, (dx, dy) in zip(groups, texts, offsets, strict=True):
         fig.add_annotation(
             x=float(np.log10(rate(g[0]))), y=g[0]["recon"], text=text, ax=dx, ay=dy,
@@ -531,20 +604,21 @@ def rate_distortion_figure(points: Sequence[dict], chosen_beta: float, chosen_wa
         fig.add_hline(y=floor, line={"dash": "dot", "color": "#2ca02c"},
                       annotation_text=f"the data's own entropy, {floor:.2f} nats: no BCE goes lower",
                       annotation_position="top right", annotation_font={"size": 11, "color": "#2ca02c"})
-    for level in iso_elbo:
-        xs = np.logspace(log_lo, log_hi, 60)
-        ys = level - xs
-        keep = (ys >= y_lo) & (ys <= y_hi)
+    for level, xs, ys in iso_lines:
         fig.add_trace(go.Scatter(
-            x=xs[keep].tolist(), y=ys[keep].tolist(), mode="lines", name=f"−ELBO = {level:g} nats",
+            x=xs.tolist(), y=ys.tolist(), mode="lines", name=f"−ELBO = {level:g} nats",
             line={"dash": "dash", "color": "#9a9a9a", "width": 1}, hoverinfo="skip",
             showlegend=level == iso_elbo[0], legendgroup="iso"))
+        if xs.size:
+            fig.add_annotation(x=float(np.log10(xs[0])), y=float(ys[0]), text=f"{level:g}",
+                               xanchor="left", yanchor="top", xshift=3, showarrow=False,
+                               font={"size": 11, "color": "#6b6b6b"})
     fig.add_annotation(x=float(np.log10(collapse_nats)), y=0, yref="paper", text="collapsed",
                        xanchor="right", yanchor="bottom", showarrow=False,
                        font={"size": 12, "color": "#a33"})
     tickvals, ticktext = decade_ticks(RATE_FLOOR, 10 ** log_hi, floor=RATE_FLOOR)
     if iso_elbo:
-        fig.data[-len(iso_elbo)].name = "rate + distortion = −ELBO (grey, dashed)"
+        fig.data[-len(iso_elbo)].name = "rate + distortion = −ELBO, in nats (grey, dashed)"
     fig.update_layout(title="Rate–distortion plane (held-out)", height=440,
                       xaxis_title="rate: KL(q(z|x) ‖ p(z)) in nats (log scale)",
                       yaxis_title="distortion: reconstruction BCE in nats",
@@ -556,43 +630,65 @@ def rate_distortion_figure(points: Sequence[dict], chosen_beta: float, chosen_wa
 
 
 def temperature_curves_figure(curve: dict, temperature: float, real: dict | None = None,
-                              current: dict | None = None) -> go.Figure:
-    """How the digit judge rates samples against temperature: quality, diversity, distance to data.
+                              current: dict | None = None, band: dict | None = None) -> go.Figure:
+    """How a digit judge rates samples against temperature: confidence, fidelity, diversity, distance.
 
     Parameters
     ----------
     curve : dict
-        ``temperature``, ``quality``, ``class_entropy`` and ``frechet``, one value per temperature.
+        ``temperature``, ``quality``, ``precision``, ``recall``, ``class_entropy`` and
+        ``frechet``, one value per temperature.
     temperature : float
         The slider's temperature, marked on every panel.
     real : dict, optional
-        The same scores for the held-out digits, drawn as a dotted reference line.
+        The same scores for the held-out digits, drawn as dotted reference lines.
     current : dict, optional
-        The scores of the samples on view, drawn as a point at ``temperature``.
+        The scores of the samples on view (``n`` of them), drawn as a point at ``temperature``
+        (but their recall, which grows with the number of samples, and so does not compare).
+    band : dict, optional
+        ``low``, ``median``, ``high`` and ``n``: what ``n`` real held-out digits score on the
+        Fréchet distance over many draws (``vae_core.evaluation.frechet_band``), drawn at
+        ``temperature`` beside the samples on view: their sample size, not the curve's.
     """
-    panels = (("quality", "quality: judge's confidence"),
-              ("class_entropy", "diversity: class entropy (nats)"),
-              ("frechet", "Fréchet distance to real digits"))
-    fig = make_subplots(rows=1, cols=3, horizontal_spacing=0.09)
-    for col, (key, axis_title) in enumerate(panels, start=1):
-        fig.add_trace(go.Scatter(x=list(curve["temperature"]), y=list(curve[key]), mode="lines+markers",
-                                 name="samples (500 per T)", legendgroup="curve", showlegend=col == 1,
-                                 line={"color": "#1f77b4"}, marker={"size": 5}), row=1, col=col)
-        if real is not None:
-            fig.add_hline(y=real[key], line={"dash": "dot", "color": "#2ca02c"}, row=1, col=col)
-        if current is not None:
-            fig.add_trace(go.Scatter(x=[temperature], y=[current[key]], mode="markers",
-                                     name="the samples on view", legendgroup="now", showlegend=col == 1,
-                                     marker={"size": 11, "color": "#d62728", "symbol": "diamond"}),
+    panels = (("quality", ("quality",), "recognisability: judge's confidence"),
+              ("fidelity", ("precision", "recall"), "precision (fidelity), recall (coverage)"),
+              ("diversity", ("class_entropy",), "diversity: class entropy (nats)"),
+              ("frechet", ("frechet",), "Fréchet distance to real digits"))
+    styles = {"recall": {"dash": "dash", "color": "#9467bd"}}
+    fig = make_subplots(rows=1, cols=4, horizontal_spacing=0.07)
+    for col, (_, keys, axis_title) in enumerate(panels, start=1):
+        for key in keys:
+            if key not in curve:
+                continue
+            fig.add_trace(go.Scatter(x=list(curve["temperature"]), y=list(curve[key]), mode="lines+markers",
+                                     name=f"{key}, 500 samples per T" if key in ("precision", "recall") else
+                                     "samples (500 per T; Fréchet: 360)", legendgroup=key,
+                                     showlegend=key in ("quality", "precision", "recall"),
+                                     line=styles.get(key, {"color": "#1f77b4"}), marker={"size": 5}),
                           row=1, col=col)
+            if real is not None and real.get(key) is not None:
+                fig.add_hline(y=real[key], line={"dash": "dot", "color": "#2ca02c"}, row=1, col=col)
+            if current is not None and current.get(key) is not None and key != "recall":
+                fig.add_trace(go.Scatter(x=[temperature], y=[current[key]], mode="markers",
+                                         name="the samples on view", legendgroup="now",
+                                         showlegend=key == "quality",
+                                         marker={"size": 11, "color": "#d62728", "symbol": "diamond"}),
+                              row=1, col=col)
         fig.add_vline(x=temperature, line={"color": "#d62728", "width": 1}, row=1, col=col)
         fig.update_xaxes(title="temperature T", row=1, col=col)
         fig.update_yaxes(title=axis_title, row=1, col=col)
-    fig.add_hline(y=float(np.log(10)), line={"dash": "dash", "color": "#7f7f7f"}, row=1, col=2,
+    if band is not None:
+        fig.add_trace(go.Scatter(
+            x=[temperature], y=[band["median"]], mode="markers", name=f"{band['n']} real digits (5–95 %)",
+            marker={"size": 9, "color": "#2ca02c", "symbol": "line-ew-open", "line": {"width": 3}},
+            error_y={"type": "data", "symmetric": False, "array": [band["high"] - band["median"]],
+                     "arrayminus": [band["median"] - band["low"]], "color": "#2ca02c", "thickness": 2}),
+            row=1, col=4)
+    fig.add_hline(y=float(np.log(10)), line={"dash": "dash", "color": "#7f7f7f"}, row=1, col=3,
                   annotation_text="ln 10: every digit alike", annotation_position="bottom right")
     fig.update_layout(title="What a digit judge sees in the samples, by temperature "
                             "(green dots: real held-out digits)",
-                      height=330, margin={"l": 10, "r": 10, "t": 40, "b": 10},
+                      height=340, margin={"l": 10, "r": 10, "t": 40, "b": 10},
                       legend={"orientation": "h", "y": -0.3})
     return fig
 

@@ -19,9 +19,18 @@ ALPHABET = "0123456789abcdefg"
 
 
 def pixels_to_text(images: np.ndarray) -> str:
-    """Images with pixels in [0, 1] as one character per pixel, rounded to sixteenths."""
-    levels = np.rint(np.clip(np.asarray(images, dtype=float), 0.0, 1.0) * 16).astype(np.int64)
-    return "".join(np.array(list(ALPHABET))[levels.ravel()])
+    """Images with pixels in [0, 1] as one character per pixel, rounded to sixteenths.
+
+    A lookup on bytes, a block of rows at a time: 8,000 images of 28 x 28 take a few MB on the
+    way, not the hundreds a string per pixel would.
+    """
+    images = np.asarray(images)
+    flat = images.reshape(len(images), -1) if images.ndim > 1 else images.reshape(1, -1)
+    table = np.frombuffer(ALPHABET.encode("ascii"), dtype=np.uint8)
+    step = max(1, 2**20 // max(flat.shape[1], 1))
+    blocks = [table[np.rint(np.clip(flat[i:i + step], 0.0, 1.0) * 16).astype(np.uint8)].tobytes()
+              for i in range(0, len(flat), step)]
+    return b"".join(blocks).decode("ascii")
 
 
 def text_to_pixels(text: str) -> np.ndarray:

@@ -20,8 +20,9 @@ import numpy as np
 import streamlit as st
 
 from latent_lab.drawing.component_files import read_asset
-from latent_lab.drawing.figures import DIGIT_COLORS
+from latent_lab.drawing.figures import DIGIT_COLORS, POSTERIOR_COLOR
 from latent_lab.drawing.image_picker import pixels_to_text
+from latent_lab.models.cache import BoundedCache, content_key
 
 # How far the maps reach beyond the codes they show, as a share of the codes' span.
 MAP_PAD = 0.08
@@ -63,14 +64,21 @@ def square_range(codes: np.ndarray, pad: float = MAP_PAD) -> list[float]:
             float(center[1] - half), float(center[1] + half)]
 
 
-@functools.cache
-def _train_payload(key: str, images_bytes: bytes, shape: tuple, labels: tuple, threshold: float):
-    images = np.frombuffer(images_bytes, dtype=np.float64).reshape(shape)
-    return {"key": key, "images": pixels_to_text(images), "labels": list(labels), "threshold": threshold}
+# The training images as the browser reads them, by content: one per dataset, shared by every
+# pair of models drawn on it (a few MB for the largest upload).
+_TRAIN_PAYLOADS = BoundedCache("explorer training images", max_entries=8, max_bytes=32 * 2**20)
 
 
-def explorer_data(maps, labels, *, explorer_id: str = "latent", pinned=None, manifold: int = 0,
-                  posterior: dict | None = None, train=None) -> dict:
+def _train_payload(X_train: np.ndarray, labels: np.ndarray, threshold: float, dataset: str | None = None) -> dict:
+    key = content_key(X_train, labels, np.float64(threshold))
+    return _TRAIN_PAYLOADS.get_or_make(key, lambda: {
+        "key": key, "images": pixels_to_text(X_train), "labels": [int(v) for v in labels],
+        "threshold": threshold}, dataset=dataset)
+
+
+def explorer_data(maps, labels, *, explorer_id: str = "latent", pinned=None, pinned_map: str | None = None,
+                  manifold: int = 0, posterior: dict | None = None, train=None, compact: bool = False,
+                  tour: str | None = None, legend: list | None = None, dataset: str | None = None) -> dict:
     """Everything the component draws, as JSON.
 
     Parameters
@@ -80,8 +88,13 @@ def explorer_data(maps, labels, *, explorer_id: str = "latent", pinned=None, man
         decoder runs in the browser.
     labels : array of shape (n_points,)
         Digit classes, for the dots' colours.
+    legend : list of (name, colour), optional
+        The legend under the maps (:func:`class_legend` names an upload's classes); by default
+        one entry per colour index in ``labels``, named by the index (the digits).
     pinned : (x, y) or None
         The pinned point, marked on every map.
+    pinned_map : "ae", "vae" or None
+        The map the point was pinned on; the others mark the same z as a mirror.
     manifold : int
         0, or the side of the decoded-manifold grid drawn under the dots.
     posterior : dict, optional
@@ -89,6 +102,14 @@ def explorer_data(maps, labels, *, explorer_id: str = "latent", pinned=None, man
     train : (X_train, y_train, threshold), optional
         Training images for "nearest training digit", and the distance beyond which a decoded
         image is off the data.
+    compact : bool
+        Smaller maps (the landing page).
+    tour : map id or None
+        A map whose decoded point wanders by itself until a hand touches a map (the landing
+        page: the first screen moves). Off for a browser that asks for reduced motion.
+    dataset : str, optional
+        The token of the dataset the training images are of: the server keeps what it sends of
+        them only while a session holds that dataset.
     """
     side = math.isqrt(maps[0][4].input_dim)
     data = {
@@ -96,9 +117,15 @@ def explorer_data(maps, labels, *, explorer_id: str = "latent", pinned=None, man
         "side": side,
         "labels": [int(v) for v in np.asarray(labels)],
         "colors": list(DIGIT_COLORS),
+        "legend": ([[str(d), DIGIT_COLORS[d]] for d in np.unique(labels) if 0 <= d < len(DIGIT_COLORS)]
+                   if legend is None else [[str(name), color] for name, color in legend]),
         "pinned": None if pinned is None else [float(pinned[0]), float(pinned[1])],
+        "pinned_map": pinned_map,
         "manifold": int(manifold),
         "posterior": posterior,
+        "posterior_color": POSTERIOR_COLOR,
+        "compact": bool(compact),
+        "tour": tour,
         "maps": [],
         "train": None,
     }
@@ -111,11 +138,21 @@ def explorer_data(maps, labels, *, explorer_id: str = "latent", pinned=None, man
         })
     if train is not None:
         X_train, y_train, threshold = train
-        X_train = np.ascontiguousarray(X_train, dtype=np.float64)
-        key = f"{X_train.shape}-{hash(X_train.tobytes())}"
-        data["train"] = _train_payload(key, X_train.tobytes(), X_train.shape,
-                                       tuple(int(v) for v in y_train), float(threshold))
+        data["train"] = _train_payload(np.asarray(X_train), np.asarray(y_train, dtype=np.int64),
+                                       float(threshold), dataset)
     return data
+
+
+def class_legend(dataset) -> list[tuple[str, str]]:
+    """``(name, colour)`` of every class of ``dataset`` as its maps colour them; none without labels
+    or when every class is drawn in one colour (more classes than colours)."""
+    if not dataset.labelled:
+        return []
+    classes = np.unique(dataset.y_all)
+    colours = dataset.colour_labels(classes)
+    if len(np.unique(colours)) < len(classes):
+        return []
+    return [(str(c), DIGIT_COLORS[i]) for c, i in zip(classes, colours, strict=True)]
 
 
 def read_pin(pin, n_points: int) -> dict | None:
@@ -150,13 +187,23 @@ def posterior_view(vae, x: np.ndarray, seed: int, n_draws: int = N_DRAWS) -> dic
     return {"map": "vae", "mu": mu.tolist(), "sigma": sigma.tolist(), "draws": draws.tolist()}
 
 
+def with_decoder(script: str) -> str:
+    """A component's script (``web/<script>``) after the decoder it shares (``web/decoder.js``)."""
+    return read_asset("decoder.js") + "\n" + read_asset(script)
+
+
 @functools.cache
 def _component():
     return st.components.v2.component("latent_lab.latent_explorer",
                                       css=read_asset("latent_explorer.css"),
-                                      js=read_asset("latent_explorer.js"))
+                                      js=with_decoder("latent_explorer.js"))
 
 
 def latent_explorer(data: dict, *, key: str, on_pin=None):
-    """Mount the explorer; ``on_pin`` runs when the user pins a point (read it from ``result.pin``)."""
-    return _component()(key=key, data=data, on_pin_change=on_pin or (lambda: None))
+    """Mount the explorer; ``on_pin`` runs when the user pins a point (read it from ``result.pin``).
+
+    ``data`` goes inside a one-element list: Streamlit looks for dataframes among a dict's values,
+    and that look imports pandas and pyarrow (about 0.3 s on the landing page's cold start); a
+    list is sent as plain JSON.
+    """
+    return _component()(key=key, data=[data], on_pin_change=on_pin or (lambda: None))

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from latent_lab.state import links, page_state
+from latent_lab.drawing import glossary
+from latent_lab.state import links, page_state, sessions
 
 # Every page of the app: (file, title, icon, one-line summary). The sidebar links and the landing
 # page's list come from here, and each page's title is its link's label.
@@ -15,9 +16,9 @@ PAGES = (
     ("pages/2_Latent_space.py", "Latent space: AE vs VAE", ":material/scatter_plot:",
      "Click anywhere in the two latent maps to decode that point with both models."),
     ("pages/3_Beta_tradeoff.py", "The β tradeoff", ":material/tune:",
-     "Reconstruction against regularisation, and where the posterior collapses."),
+     "Reconstruction against regularisation, where the posterior collapses, and what β does to each dimension."),
     ("pages/4_Interpolation.py", "Interpolation", ":material/timeline:",
-     "Morph one digit into another along straight and spherical paths."),
+     "Morph one digit into another along straight and spherical paths; sweep one dimension at a time."),
     ("pages/5_Generation_gallery.py", "Generation gallery", ":material/grid_view:",
      "Sample new digits at any temperature, from the VAE or the autoencoder."),
     ("pages/6_Claims.py", "Claims", ":material/fact_check:",
@@ -33,10 +34,16 @@ def page(title: str, explanation: str) -> None:
     tab_title = title if title == "Latent Lab" else f"{title} · Latent Lab"
     st.set_page_config(page_title=tab_title, page_icon="🔢", layout="wide")
     problems = page_state.begin_run()
+    lost = sessions.lost_session()
+    sessions.on_run()
     links.follow_training()
     problems += links.models_from_link()
     links.models_to_link()
     navigation()
+    with st.sidebar:
+        sessions.reconnect_watch()  # reruns the page when the tab reconnects after a restart
+    if lost is not None:
+        st.warning(sessions.lost_session_notice(lost), icon=":material/restart_alt:")
     if problems:
         # The lines quote what the link said: escaped, so a link cannot inject Markdown.
         st.warning("Some settings in this link could not be used; the page shows the rest.\n\n"
@@ -67,7 +74,28 @@ def navigation() -> None:
     with st.sidebar:
         for path, label, icon, _ in PAGES:
             st.page_link(path, label=label, icon=icon, query_params=params)
+        with st.expander("Glossary: what the numbers mean", icon=":material/menu_book:"):
+            st.markdown(glossary.markdown())
         st.divider()
+
+
+def data_index(key: str, n: int, what: str) -> int | None:
+    """The kept index ``key`` if it names one of the ``n`` items the page has, else its default.
+
+    A link (or a setting kept from other data: an upload with fewer images) may name an index
+    beyond the data on view; its widget would refuse it. It falls back to the setting's default,
+    with a notice naming what was asked for.
+    """
+    value = page_state.get(key)
+    if value is None or 0 <= value < n:
+        return value
+    default = page_state.current().settings[key].default
+    fallback = None if default is None else min(default, n - 1)
+    page_state.put(key, fallback)
+    st.info(f"#{value} is beyond the {n:,} {what} on view: showing "
+            + ("none" if fallback is None else f"#{fallback}") + " instead.",
+            icon=":material/link_off:")
+    return fallback
 
 
 # No Plotly toolbar: on a phone it covers the charts' titles, and these charts need none of its
@@ -85,7 +113,7 @@ VERDICT_BADGES = {"holds": ":green-badge[holds]", "does not hold": ":red-badge[d
 
 
 def claim(item, *, container=None) -> None:
-    """One measured claim: its verdict as a badge, the claim, and the figures behind the verdict."""
+    """One measured claim: its verdict as a badge, the claim, the figures behind the verdict and its rule."""
     where = container or st
     where.markdown(f"{VERDICT_BADGES[item.verdict]} **{item.source.capitalize()} says:** "
-                   f"{item.text}  \n{item.measured}")
+                   f"{item.text}  \n{item.measured}" + (f"  \n*Rule:* {item.rule}" if item.rule else ""))

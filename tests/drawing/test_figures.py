@@ -26,9 +26,16 @@ def _history(epochs=4, latent_dim=2, with_val=True):
     return h
 
 
-def test_axis_range_covers_all_codes_with_padding():
+def test_axis_range_pads_each_axis_by_a_share_of_its_own_span():
+    # Both arrays count: x runs over [-1, 1] and y over [0, 2]; each side gets 8 % of the span.
     (x0, x1), (y0, y1) = figures.axis_range(np.array([[0.0, 0.0], [1.0, 2.0]]), np.array([[-1.0, 0.5]]))
-    assert x0 < -1.0 and x1 > 1.0 and y0 < 0.0 and y1 > 2.0
+    assert (x0, x1) == pytest.approx((-1.16, 1.16)) and (y0, y1) == pytest.approx((-0.16, 2.16))
+    # Spans of 4 and 1, another pad; a third latent dimension is not drawn, so it does not count.
+    (x0, x1), (y0, y1) = figures.axis_range(np.array([[0.0, 10.0, 99.0], [4.0, 11.0, -99.0]]), pad=0.25)
+    assert (x0, x1) == pytest.approx((-1.0, 5.0)) and (y0, y1) == pytest.approx((9.75, 11.25))
+    # A single point still gets a range, a tiny one around it.
+    (x0, x1), _ = figures.axis_range(np.array([[3.0, 3.0]]))
+    assert x0 < 3.0 < x1 and x1 - x0 < 1e-5
 
 
 def test_latent_map_without_grid_and_with_paths(codes):
@@ -70,9 +77,14 @@ def test_loss_curves_have_train_and_held_out_for_each_term():
     fig = figures.loss_curves_figure(_history(), "vae")
     assert len(fig.data) == 6
     assert {t.name for t in fig.data} == {"train", "held-out"}
-    # Titled like every other chart (one layout title), no lighter subplot-title annotations.
-    assert fig.layout.title.text and not fig.layout.annotations
-    assert "KL" in fig.layout.yaxis3.title.text
+    # One layout title; each panel's quantity above it, left-aligned with it, in the title's
+    # colour; no y-axis titles, which lie over the neighbouring panel on a phone.
+    assert fig.layout.title.text
+    headers = [a for a in fig.layout.annotations if a.yref == "paper"]
+    assert [a.text.split("<br>")[0] for a in headers] == ["total", "reconstruction", "KL to the prior"]
+    assert [a.x for a in headers] == [fig.layout[f"xaxis{s}"].domain[0] for s in ("", "2", "3")]
+    assert all(a.xanchor == "left" and a.yanchor == "bottom" and a.y >= 1 for a in headers)
+    assert not any(fig.layout[f"yaxis{s}"].title.text for s in ("", "2", "3"))
     no_val = figures.loss_curves_figure(_history(with_val=False), "ae")
     assert len(no_val.data) == 3
 
@@ -166,11 +178,20 @@ def test_place_labels_keeps_crowded_labels_apart():
     assert offsets == figures.place_labels(anchors, texts, markers)  # deterministic
 
 
-def test_figures_are_deterministic(codes):
+def test_latent_map_draws_each_digit_in_its_colour_with_the_rows_it_came_from(codes):
     z, labels = codes
-    a = figures.latent_map_figure(z, labels).to_json()
-    b = figures.latent_map_figure(z, labels).to_json()
-    assert a == b
+    shuffled = np.random.default_rng(1).permutation(labels)  # classes interleaved, as in a real split
+    fig = figures.latent_map_figure(z, shuffled)
+    traces = {t.name: t for t in fig.data}
+    assert list(traces) == [str(d) for d in range(10)]
+    for digit in range(10):
+        rows = np.flatnonzero(shuffled == digit)
+        trace = traces[str(digit)]
+        np.testing.assert_array_equal(trace.x, z[rows, 0])
+        np.testing.assert_array_equal(trace.y, z[rows, 1])
+        assert list(trace.customdata) == rows.tolist()  # a picked dot names its image
+        assert trace.marker.color == figures.DIGIT_COLORS[digit]
+    assert (tuple(fig.layout.xaxis.range), tuple(fig.layout.yaxis.range)) == figures.axis_range(z)
 
 
 
@@ -184,3 +205,70 @@ def test_a_1d_code_is_drawn_as_a_strip_with_one_row_per_digit():
     assert np.all(np.abs(strip[..., 1] - labels) <= 0.3)  # each digit keeps its own row
     fig = figures.latent_snapshot_figure(strip[0], labels, 5, (-100, 100), (-1, 10), y_title="digit")
     assert fig.layout.yaxis.title.text == "digit" and list(fig.layout.yaxis.tickvals) == list(range(10))
+
+
+def test_codes_on_their_main_axes_are_titled_pc_1_and_pc_2_and_are_not_a_strip(codes):
+    z, labels = codes
+    fig = figures.latent_snapshot_figure(z, labels, 5, (-1, 1), (-1, 1), y_title="PC 2")
+    assert (fig.layout.xaxis.title.text, fig.layout.yaxis.title.text) == ("PC 1", "PC 2")
+    assert fig.layout.yaxis.tickvals is None  # no strip chart's rows
+    anim = figures.latent_animation_figure(np.stack([z, z]), [0, 1], labels, y_title="PC 2")
+    assert (anim.layout.xaxis.title.text, anim.layout.yaxis.title.text) == ("PC 1", "PC 2")
+    assert anim.layout.yaxis.tickvals is None
+    plain = figures.latent_snapshot_figure(z, labels, 5, (-1, 1), (-1, 1))
+    assert (plain.layout.xaxis.title.text, plain.layout.yaxis.title.text) == ("z₁", "z₂")
+
+
+def test_project_codes_draws_any_latent_size_on_a_map_with_its_paths_alike():
+    rng = np.random.default_rng(2)
+    two, path = rng.normal(size=(30, 2)), rng.normal(size=(4, 2))
+    codes, (projected,), titles = figures.project_codes(two, path)
+    np.testing.assert_array_equal(codes, two)
+    np.testing.assert_array_equal(projected, path)
+    assert titles == ("z₁", "z₂")
+    one = rng.normal(size=(30, 1))
+    codes, (projected,), titles = figures.project_codes(one, one[:3])
+    np.testing.assert_array_equal(codes[:, 0], one[:, 0])
+    np.testing.assert_array_equal(codes[:, 1], 0)
+    np.testing.assert_array_equal(projected, codes[:3])
+    high = rng.normal(size=(30, 6)) * [4.0, 1.0, 3.0, 0.1, 0.1, 0.1]
+    codes, (projected,), titles = figures.project_codes(high, high[[4, 9]])
+    assert titles == ("PC 1", "PC 2") and codes.shape == (30, 2)
+    np.testing.assert_allclose(projected, codes[[4, 9]])  # a path's point sits on its own code
+    np.testing.assert_allclose(codes, figures.project_2d(high[None])[0])
+
+
+# A β = 1 whose label would take the spot where the −ELBO = 38 line enters the plot.
+_CROWDED = [{"beta": b, "warmup": False, "kl": kl, "recon": recon}
+            for b, kl, recon in ((0.0, 30.0, 20.0), (1.0, 12.33, 24.51), (4.0, 1e-6, 27.0))]
+
+
+@pytest.mark.parametrize(("points", "levels"), [(_sweep_points(), (25.0, 30.0, 40.0, 50.0)),
+                                                (_CROWDED, (38.0,))], ids=["sweep", "crowded"])
+def test_iso_elbo_lines_carry_their_values_clear_of_the_beta_labels(points, levels):
+    fig = figures.rate_distortion_figure(points, 1.0, False, iso_elbo=levels)
+    lines = [t for t in fig.data if t.legendgroup == "iso"]
+    values = [a for a in fig.layout.annotations if a.text in {f"{v:g}" for v in levels}]
+    assert [a.text for a in values] == [f"{v:g}" for v in levels]
+    (x_lo, x_hi), (y_lo, y_hi) = fig.layout.xaxis.range, fig.layout.yaxis.range
+    w, h = figures._RD_PLOT_PX
+
+    def to_px(log_x, y):
+        return (log_x - x_lo) / (x_hi - x_lo) * w, (1 - (y - y_lo) / (y_hi - y_lo)) * h
+
+    betas = [a for a in fig.layout.annotations if a.text.startswith("β")]
+    beta_boxes = [figures._box(np.add(to_px(a.x, a.y), (a.ax, a.ay)), a.text) for a in betas]
+    for line, label in zip(lines, values, strict=True):
+        # At the line's upper-left end, where it enters the plot, on the line's level.
+        assert (label.x, label.y) == pytest.approx((np.log10(line.x[0]), line.y[0]))
+        assert np.allclose(np.add(line.x, line.y), float(label.text))
+        px, py = to_px(label.x, label.y)
+        box = (px, py, px + 8 + figures._LABEL_CHAR_PX * len(label.text), py + figures._LABEL_HEIGHT_PX)
+        assert not any(figures._overlaps(box, b) for b in beta_boxes), label.text
+
+
+def test_paths_and_posterior_take_colours_no_digit_has():
+    marks = [*figures.PATH_COLORS.values(), figures.POSTERIOR_COLOR]
+    digits = {c.lower() for c in figures.DIGIT_COLORS}
+    assert not digits & {c.lower() for c in marks}
+    assert len(set(figures.PATH_COLORS.values())) == len(figures.PATH_COLORS)

@@ -8,7 +8,8 @@ import pytest
 
 from latent_lab.drawing import latent_explorer
 from latent_lab.drawing.image_picker import pixels_to_text, text_to_pixels
-from latent_lab.images.dataset import digits
+from latent_lab.images.dataset import digits, digits_dataset, from_images
+from latent_lab.images.uploads import ImageSet
 from latent_lab.models.catalog import shipped_configs
 from vae_core import load_model, make_model
 
@@ -108,3 +109,24 @@ def test_explorer_data_is_json_with_both_maps(models):
     assert data["manifold"] == 12 and data["train"]["threshold"] == 1.5
     assert len(data["train"]["images"]) == split.X_train.size
     assert shipped_configs()["vae_default"]["latent_dim"] == 2
+
+
+def test_explorer_data_names_the_pinned_map_and_a_posterior_colour_no_digit_has(models):
+    from latent_lab.drawing.figures import DIGIT_COLORS
+
+    _, X_all, y_all = digits()
+    maps = [(kind, kind.upper(), kind, model.encode(X_all[:20]), model)
+            for kind, model in zip(("ae", "vae"), models, strict=True)]
+    data = latent_explorer.explorer_data(maps, y_all[:20], pinned=(0.5, 1), pinned_map="vae")
+    assert data["pinned_map"] == "vae" and data["pinned"] == [0.5, 1.0]
+    assert data["posterior_color"].lower() not in {c.lower() for c in DIGIT_COLORS}
+    assert data["tour"] is None and data["compact"] is False  # the latent page: no tour
+
+
+def test_no_legend_without_labels_or_with_more_classes_than_colours():
+    unlabelled = from_images(ImageSet(np.zeros((60, 16)), None, 4, "none"))
+    assert latent_explorer.class_legend(unlabelled) == []
+    y = np.arange(120) % 12
+    many = from_images(ImageSet(np.random.default_rng(0).uniform(size=(120, 16)), y, 4, "twelve"))
+    assert latent_explorer.class_legend(many) == []
+    assert [name for name, _ in latent_explorer.class_legend(digits_dataset())] == [str(d) for d in range(10)]

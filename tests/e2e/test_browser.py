@@ -17,6 +17,7 @@ from harness.browser import (
     press_slider,
     rerun_after,
     sidebar_pages,
+    slider_value,
     wait_idle,
     wait_rendered,
 )
@@ -33,11 +34,6 @@ PAGES = {
     "Generation_gallery": "Generation gallery",
     "Claims": "Claims",
 }
-
-
-def _slider_value(page, label):
-    slider = page.locator('[data-testid="stSlider"]').filter(has_text=label).first
-    return slider.get_by_role("slider").first.get_attribute("aria-valuetext")
 
 
 @pytest.mark.parametrize("path", list(PAGES), ids=lambda p: p or "home")
@@ -77,11 +73,11 @@ def test_beta_control_changes_the_images(app_server, page):
     open_app(page, f"{app_server.url}/Beta_tradeoff")
     keys = ("beta_recon_chart", "beta_samples_chart")
     before = {key: figure_data(chart(page, key)) for key in keys}
-    value = _slider_value(page, "β")
+    value = slider_value(page, "β")
 
     rerun_after(page, lambda: press_slider(page, "β", "ArrowRight"))
 
-    assert _slider_value(page, "β") != value
+    assert slider_value(page, "β") != value
     assert error_texts(page) == []
     for key in keys:
         assert figure_data(chart(page, key)) != before[key], key
@@ -91,11 +87,11 @@ def test_temperature_control_changes_the_images(app_server, page):
     open_app(page, f"{app_server.url}/Generation_gallery")
     key = "gen_gallery_chart"
     before = figure_data(chart(page, key))
-    value = _slider_value(page, "Temperature T")
+    value = slider_value(page, "Temperature T")
 
     rerun_after(page, lambda: press_slider(page, "Temperature T", "ArrowRight"))
 
-    assert _slider_value(page, "Temperature T") != value
+    assert slider_value(page, "Temperature T") != value
     assert error_texts(page) == []
     assert figure_data(chart(page, key)) != before
 
@@ -116,10 +112,10 @@ def test_first_widget_change_on_fresh_server_is_kept(fresh_server, page, entry):
     # With st.navigation and a pages/ folder, this session's first run says "Page not found".
     assert page.locator('[data-testid="stDialog"]').count() == 0
     before = figure_data(chart(page, "beta_recon_chart"))
-    start = _slider_value(page, "β")
+    start = slider_value(page, "β")
 
     rerun_after(page, lambda: press_slider(page, "β", "ArrowRight"))
-    changed = _slider_value(page, "β")
+    changed = slider_value(page, "β")
     assert changed != start
     assert figure_data(chart(page, "beta_recon_chart")) != before
 
@@ -128,5 +124,5 @@ def test_first_widget_change_on_fresh_server_is_kept(fresh_server, page, entry):
     rerun_after(page, lambda: toggle.locator("label").click())
     wait_idle(page)
     wait_rendered(page)
-    assert _slider_value(page, "β") == changed
+    assert slider_value(page, "β") == changed
     assert error_texts(page) == []

@@ -2,8 +2,9 @@
 // decoders draw for the point under the pointer, redrawn on every pointer move.
 //
 // The decoders are tiny (2 -> 32 -> 64), so they run here from the models' weights, which
-// Python sends with the maps (latent_lab/explorer.py); a browser test checks them against
-// NumPy. A click (or a tap) pins a point: it goes back to Python as the trigger value "pin",
+// Python sends with the maps (latent_lab/drawing/latent_explorer.py; the decoder itself is
+// web/decoder.js, shared with the traversals); a browser test checks them against NumPy. A
+// click (or a tap) pins a point: it goes back to Python as the trigger value "pin",
 // and Python sends it back to be marked on both maps.
 //
 // Streamlit calls the default export on every render with fresh data; one instance per host
@@ -16,7 +17,8 @@ const instances = new WeakMap();
 window.__latentExplorers = window.__latentExplorers || {};
 
 export default function (component) {
-  const { data, parentElement, setTriggerValue } = component;
+  const { parentElement, setTriggerValue } = component;
+  const data = component.data[0]; // sent as [data]: see latent_explorer.py
   let explorer = instances.get(parentElement);
   if (!explorer) {
     explorer = new Explorer(parentElement);
@@ -28,32 +30,8 @@ export default function (component) {
   return () => explorer.detach();
 }
 
-// ----------------------------------------------------------------------------- the decoder
-// Dense layers with ReLU between them and the model's output function at the end, in float64.
-function decode(decoder, z) {
-  let x = Float64Array.from(z);
-  const last = decoder.layers.length - 1;
-  decoder.layers.forEach((layer, i) => {
-    const { W, b, n_in: nIn, n_out: nOut } = layer;
-    const y = new Float64Array(nOut);
-    for (let j = 0; j < nOut; j++) y[j] = b[j];
-    for (let k = 0; k < nIn; k++) {
-      const xk = x[k];
-      if (xk === 0) continue;
-      const row = k * nOut;
-      for (let j = 0; j < nOut; j++) y[j] += xk * W[row + j];
-    }
-    if (i < last) {
-      for (let j = 0; j < nOut; j++) if (y[j] < 0) y[j] = 0;
-    } else if (decoder.output === "clip") {
-      for (let j = 0; j < nOut; j++) y[j] = Math.min(1, Math.max(0, y[j]));
-    } else {
-      for (let j = 0; j < nOut; j++) y[j] = 1 / (1 + Math.exp(-y[j]));
-    }
-    x = y;
-  });
-  return x;
-}
+// ----------------------------------------------------------------------------- data
+// decode, unpackDecoder, drawImage and putPixels come from decoder.js, loaded before this file.
 
 // The nearest training image to `image` (squared distance over pixels).
 function nearest(train, image) {
@@ -76,20 +54,6 @@ function nearest(train, image) {
   return { index: best, distance: Math.sqrt(bestDist) };
 }
 
-// Float arrays arrive as base64 of their float32 bytes (little-endian).
-function floats(text) {
-  const bytes = Uint8Array.from(atob(text), (ch) => ch.charCodeAt(0));
-  return new Float32Array(bytes.buffer);
-}
-
-// The decoder as sent, with its arrays unpacked.
-function unpackDecoder(spec) {
-  return {
-    output: spec.output,
-    layers: spec.layers.map((l) => ({ n_in: l.n_in, n_out: l.n_out, W: floats(l.W), b: floats(l.b) })),
-  };
-}
-
 // Training images arrive as one character per pixel: "0".."9", "a".."g" for 0..16 sixteenths.
 function unpackImages(text, d) {
   const n = Math.floor(text.length / d);
@@ -99,21 +63,6 @@ function unpackImages(text, d) {
 }
 
 // ----------------------------------------------------------------------------- drawing helpers
-const INK = [17, 17, 17];
-
-function drawImage(canvas, pixels, side) {
-  canvas.width = side;
-  canvas.height = side;
-  const ctx = canvas.getContext("2d");
-  const img = ctx.createImageData(side, side);
-  for (let i = 0; i < side * side; i++) {
-    const v = Math.min(1, Math.max(0, pixels[i]));
-    for (let c = 0; c < 3; c++) img.data[4 * i + c] = Math.round(255 - v * (255 - INK[c]));
-    img.data[4 * i + 3] = 255;
-  }
-  ctx.putImageData(img, 0, 0);
-}
-
 function niceTicks(lo, hi, count) {
   const span = hi - lo;
   const raw = span / count;
@@ -189,16 +138,7 @@ class LatentMap {
     canvas.height = n * side;
     const ctx = canvas.getContext("2d");
     const img = ctx.createImageData(n * side, n * side);
-    for (const t of images) {
-      for (let i = 0; i < side; i++) {
-        for (let j = 0; j < side; j++) {
-          const v = Math.min(1, Math.max(0, t.pixels[i * side + j]));
-          const p = 4 * ((t.r * side + i) * n * side + t.c * side + j);
-          for (let ch = 0; ch < 3; ch++) img.data[p + ch] = Math.round(255 - v * (255 - INK[ch]));
-          img.data[p + 3] = 255;
-        }
-      }
-    }
+    for (const t of images) putPixels(img, t.pixels, side, t.c * side, t.r * side);
     ctx.putImageData(img, 0, 0);
     this.tiles = { n, canvas, images };
     return this.tiles;
@@ -285,22 +225,26 @@ class LatentMap {
 
   // The reparameterization trick: the posterior N(mu, sigma^2) of one digit as its +-1 and +-2
   // sigma ellipses, and a few draws z = mu + sigma * eps.
+  // Its colour (data.posterior_color) is none of the digits' colours.
   drawPosterior(ctx, post) {
+    const color = this.explorer.data.posterior_color || "#ff00ff";
     const [cx, cy] = this.toPixel(post.mu[0], post.mu[1]);
     for (const k of [2, 1]) {
       const [ex] = this.toPixel(post.mu[0] + k * post.sigma[0], post.mu[1]);
       const [, ey] = this.toPixel(post.mu[0], post.mu[1] + k * post.sigma[1]);
       ctx.beginPath();
       ctx.ellipse(cx, cy, Math.abs(ex - cx), Math.abs(cy - ey), 0, 0, 2 * Math.PI);
-      ctx.fillStyle = k === 1 ? "rgba(214,39,40,0.18)" : "rgba(214,39,40,0.08)";
+      ctx.globalAlpha = k === 1 ? 0.18 : 0.08;
+      ctx.fillStyle = color;
       ctx.fill();
-      ctx.strokeStyle = "#d62728";
+      ctx.globalAlpha = 1;
+      ctx.strokeStyle = color;
       ctx.setLineDash(k === 2 ? [4, 3] : []);
       ctx.lineWidth = 1.5;
       ctx.stroke();
     }
     ctx.setLineDash([]);
-    ctx.fillStyle = "#d62728";
+    ctx.fillStyle = color;
     for (const d of post.draws) {
       const [px, py] = this.toPixel(d[0], d[1]);
       ctx.fillRect(px - 2.5, py - 2.5, 5, 5);
@@ -310,37 +254,63 @@ class LatentMap {
     ctx.fillStyle = "#ffffff";
     ctx.fill();
     ctx.lineWidth = 2;
-    ctx.strokeStyle = "#d62728";
+    ctx.strokeStyle = color;
     ctx.stroke();
   }
 
-  // The static layer, then the pinned point (one marker, on both maps) and the pointer.
+  // The static layer, then the pinned point and the pointer. The map the hand is on draws them
+  // solid; every other map draws the same z as a mirror (grey, dashed, hollow): the same
+  // numbers in another model's space, which is unrelated to this one (not the same image).
   draw() {
     const ctx = this.canvas.getContext("2d");
     ctx.setTransform(1, 0, 0, 1, 0, 0);
     ctx.drawImage(this.layer, 0, 0);
     const dpr = window.devicePixelRatio || 1;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
-    const { pinned, hover } = this.explorer;
+    const { pinned, pinnedMap, hover, hoverMap } = this.explorer;
     if (hover) {
       const [px, py] = this.toPixel(hover[0], hover[1]);
       if (this.inside(px, py)) {
-        ctx.strokeStyle = "rgba(0,0,0,0.55)";
-        ctx.lineWidth = 1;
-        ctx.beginPath(); ctx.moveTo(px - 9, py); ctx.lineTo(px + 9, py); ctx.stroke();
-        ctx.beginPath(); ctx.moveTo(px, py - 9); ctx.lineTo(px, py + 9); ctx.stroke();
-        ctx.beginPath(); ctx.arc(px, py, 5, 0, 2 * Math.PI); ctx.stroke();
+        const cross = () => {
+          ctx.beginPath(); ctx.moveTo(px - 9, py); ctx.lineTo(px + 9, py); ctx.stroke();
+          ctx.beginPath(); ctx.moveTo(px, py - 9); ctx.lineTo(px, py + 9); ctx.stroke();
+          ctx.beginPath(); ctx.arc(px, py, 5, 0, 2 * Math.PI); ctx.stroke();
+        };
+        if (hoverMap && hoverMap !== this.spec.id) {
+          ctx.strokeStyle = "rgba(255,255,255,0.9)"; // a halo, so the mirror reads over the dots
+          ctx.lineWidth = 4;
+          cross();
+          ctx.strokeStyle = MIRROR;
+          ctx.lineWidth = 1.5;
+          ctx.setLineDash([3, 2]);
+          cross();
+          ctx.setLineDash([]);
+        } else {
+          ctx.strokeStyle = "rgba(0,0,0,0.55)";
+          ctx.lineWidth = 1;
+          cross();
+        }
       }
     }
     if (pinned) {
       const [px, py] = this.toPixel(pinned[0], pinned[1]);
       if (this.inside(px, py)) {
         star(ctx, px, py, 9, 4);
-        ctx.fillStyle = "#111111";
-        ctx.fill();
-        ctx.lineWidth = 1.5;
-        ctx.strokeStyle = "#ffffff";
-        ctx.stroke();
+        if (pinnedMap && pinnedMap !== this.spec.id) {
+          ctx.fillStyle = "rgba(255,255,255,0.9)";
+          ctx.fill();
+          ctx.setLineDash([3, 2]);
+          ctx.lineWidth = 2;
+          ctx.strokeStyle = MIRROR;
+          ctx.stroke();
+          ctx.setLineDash([]);
+        } else {
+          ctx.fillStyle = "#111111";
+          ctx.fill();
+          ctx.lineWidth = 1.5;
+          ctx.strokeStyle = "#ffffff";
+          ctx.stroke();
+        }
       }
     }
   }
@@ -361,6 +331,12 @@ class LatentMap {
     return best;
   }
 }
+
+// How long the landing page's point drifts by itself before it rests, in ms.
+const TOUR_MS = 120000;
+
+// The marks of a point mirrored from another map.
+const MIRROR = "#4a4a4a";
 
 function star(ctx, x, y, outer, inner) {
   ctx.beginPath();
@@ -383,7 +359,9 @@ const TEMPLATE = `
         Click to pin it.</div>
     </aside>
   </div>
-  <div class="lx-legend"></div>`;
+  <div class="lx-legend"></div>
+  <div class="lx-key">Grey, dashed: the same z in the other model's space. The two spaces are
+    unrelated, so it marks the same numbers, not the same image.</div>`;
 
 class Explorer {
   constructor(parent) {
@@ -400,7 +378,11 @@ class Explorer {
     this.maps = [];
     this.cells = {};
     this.hover = null;
+    this.hoverMap = null; // the map under the hand; the others mirror its point
     this.pinned = null;
+    this.pinnedMap = null;
+    this.touched = false; // a hand has been on a map: no more touring
+    this.touring = false;
     this.timings = []; // ms from a pointer event to both images redrawn
     this.pending = null;
     this.attached = false;
@@ -420,6 +402,7 @@ class Explorer {
   }
 
   detach() {
+    this.stopTour();
     if (!this.attached) return;
     this.attached = false;
     for (const m of this.maps) this.unlisten(m.canvas);
@@ -480,15 +463,72 @@ class Explorer {
     }
     data.maps.forEach((spec, i) => {
       this.maps[i].setSpec(spec);
-      this.cells[spec.id].title.textContent = `${spec.name} decodes`;
+      this.cells[spec.id].title.textContent = spec.name;
+      this.cells[spec.id].title.title = `What the ${spec.name} decodes at this z`;
+      this.cells[spec.id].near.style.display = data.train ? "" : "none"; // nothing to be near
     });
-    this.legendEl.innerHTML = data.colors
-      .map((c, d) => `<span style="--c:${c}">${d}</span>`)
-      .join("");
+    this.host.classList.toggle("lx-compact", !!data.compact);
+    // The classes on view, by name (an upload's own), each with its dots' colour.
+    this.legendEl.replaceChildren(...(data.legend || []).map(([name, color]) => {
+      const span = document.createElement("span");
+      span.style.setProperty("--c", color);
+      span.textContent = name;
+      return span;
+    }));
     this.pinned = data.pinned;
+    this.pinnedMap = data.pinned ? data.pinned_map || null : null;
     window.__latentExplorers[data.id] = this;
     this.redrawAll();
     this.showImages(this.pinned || [0, 0], this.pinned ? "pinned" : "origin");
+    if (data.tour && !this.touched && !this.pinned) this.startTour(data.tour);
+  }
+
+  // Until a hand touches a map, the decoded point drifts along a figure of eight over map
+  // `mapId` (20 steps a second), so the first screen moves and shows what a hand would do. It
+  // rests after TOUR_MS, so a tab left open doesn't keep drawing.
+  startTour(mapId) {
+    if (this.touring) return;
+    if (window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches) return;
+    this.touring = true;
+    const start = performance.now();
+    let last = -Infinity;
+    const step = (now) => {
+      if (!this.touring) return;
+      if (now - start > TOUR_MS) {
+        this.stopTour();
+        for (const m of this.maps) m.draw();
+        this.showImages(this.pinned || [0, 0], this.pinned ? "pinned" : "origin");
+        return;
+      }
+      const map = this.maps.find((m) => m.spec.id === mapId);
+      if (map && now - last >= 50) {
+        last = now;
+        const [x0, x1, y0, y1] = map.spec.range;
+        const t = ((now - start) / 1000) * ((2 * Math.PI) / 16); // one loop in 16 s
+        const z = [(x0 + x1) / 2 + 0.3 * (x1 - x0) * Math.sin(t),
+                   (y0 + y1) / 2 + 0.25 * (y1 - y0) * Math.sin(2 * t)];
+        this.hover = z;
+        this.hoverMap = mapId;
+        this.showImages(z, "tour");
+        for (const m of this.maps) m.draw();
+      }
+      this.tourFrame = requestAnimationFrame(step);
+    };
+    this.tourFrame = requestAnimationFrame(step);
+  }
+
+  stopTour() {
+    if (!this.touring) return;
+    this.touring = false;
+    cancelAnimationFrame(this.tourFrame);
+    this.hover = null;
+    this.hoverMap = null;
+  }
+
+  // A hand on a map ends the tour for good.
+  takeOver() {
+    this.touched = true;
+    this.stopTour();
   }
 
   redrawAll() {
@@ -501,8 +541,13 @@ class Explorer {
   // Decode `z` with every map's decoder and draw the images (and each one's nearest training
   // image) in the panel.
   showImages(z, why) {
-    const what = { pointer: "Under the pointer", pinned: "Pinned", origin: "Nothing pinned yet" }[why];
-    this.zEl.textContent = `${what}: z = (${z[0].toFixed(2)}, ${z[1].toFixed(2)})`;
+    const what = {
+      pointer: "Under the pointer", pinned: "Pinned", origin: "Nothing pinned yet", tour: "Drifting",
+    }[why];
+    const source = why === "pointer" || why === "tour" ? this.hoverMap : why === "pinned" ? this.pinnedMap : null;
+    const map = this.maps.find((m) => m.spec.id === source);
+    const on = map ? ` on the ${map.spec.name} map` : "";
+    this.zEl.textContent = `${what}${on}: z = (${z[0].toFixed(2)}, ${z[1].toFixed(2)})`;
     for (const m of this.maps) {
       const pixels = decode(m.spec.decoder, z);
       const cell = this.cells[m.spec.id];
@@ -533,17 +578,19 @@ class Explorer {
   pointerMove(e) {
     const p = this.eventPoint(e);
     if (!p.inside) return;
-    this.schedule(p.z, e.timeStamp);
+    this.takeOver();
+    this.schedule(p.z, e.timeStamp, p.map.spec.id);
   }
 
-  schedule(z, stamp) {
+  schedule(z, stamp, mapId) {
     const first = this.pending === null;
-    this.pending = { z, stamp: this.pending ? this.pending.stamp : stamp };
+    this.pending = { z, mapId, stamp: this.pending ? this.pending.stamp : stamp };
     if (!first) return;
     requestAnimationFrame(() => {
-      const { z: at, stamp: since } = this.pending;
+      const { z: at, mapId: on, stamp: since } = this.pending;
       this.pending = null;
       this.hover = at;
+      this.hoverMap = on;
       this.showImages(at, "pointer");
       for (const m of this.maps) m.draw();
       this.timings.push(performance.now() - since);
@@ -554,9 +601,10 @@ class Explorer {
   pointerDown(e) {
     const p = this.eventPoint(e);
     if (!p.inside) return;
+    this.takeOver();
     this.press = { x: e.clientX, y: e.clientY, t: e.timeStamp, ...p };
     // A touch has no hover: decode where the finger lands, on the first tap.
-    this.schedule(p.z, e.timeStamp);
+    this.schedule(p.z, e.timeStamp, p.map.spec.id);
   }
 
   pointerUp(e) {
@@ -567,6 +615,7 @@ class Explorer {
     if (moved > 6 || e.timeStamp - press.t > 800) return; // a drag, not a click
     const index = press.map.dotAt(press.px, press.py);
     this.pinned = press.z;
+    this.pinnedMap = press.map.spec.id;
     for (const m of this.maps) m.draw();
     this.showImages(press.z, "pinned");
     this.pinnedAt = performance.now();
@@ -577,6 +626,7 @@ class Explorer {
 
   pointerLeave() {
     this.hover = null;
+    this.hoverMap = null;
     this.pending = null;
     for (const m of this.maps) m.draw();
     this.showImages(this.pinned || [0, 0], this.pinned ? "pinned" : "origin");
