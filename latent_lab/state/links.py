@@ -44,11 +44,8 @@ def models_from_link() -> list[str]:
             problems.append(f"“train_view”: {err}; showing the shipped default.")
             page_state.put("train_view", None)
         else:
-            st.session_state.train_model = cache.get_model(catalog.shipped_configs()["vae_default"])
-            st.session_state.train_source = "shipped default"
-            cached = cache.get_model(config) if cache.is_cached(config) else None
-            training.start(st.session_state, cache.trainer(), config, cached=cached,
-                                   note="from the link")
+            training.ensure_model(st.session_state)  # on view until the link's model is trained
+            training.train(st.session_state, cache.trainer(), config, digits_dataset(), note="from the link")
     pending = {}
     for kind in ("ae", "vae"):
         recipe = page_state.get(f"explore_{kind}")
@@ -77,8 +74,7 @@ def models_to_link() -> None:
         own = st.session_state.train_source != "shipped default"
         on_digits = (st.session_state.get("train_dataset") or digits_dataset()).is_digits
         shareable = own and on_digits and not st.session_state.train_source.startswith("uploaded")
-        page_state.put("train_view", training.recipe_of(catalog.config_of(model))
-                  if shareable else None)
+        page_state.put("train_view", training.recipe_of(catalog.config_of(model)) if shareable else None)
     own_2d = st.session_state.get("user_models_2d", {})
     for kind in ("ae", "vae"):
         entry = own_2d.get(kind)

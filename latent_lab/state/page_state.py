@@ -13,6 +13,13 @@ server restarted) starts empty. So no page relies on widget state alone:
   sends) and keeps whatever the widget returns. A widget drawn again after a page switch starts
   at the kept value; a live widget keeps the value the browser sends, also the value a browser
   re-sends to a new session after a server restart;
+- a disabled widget (the training form while a model trains) is the exception: Streamlit drops
+  whatever the browser sends for it and answers with the widget's value before that, which in
+  the run that submitted a form and disabled it is the value before the visitor typed. A
+  disabled widget cannot change a setting, so it is set to the kept value, and shows it;
+- a setting whose default stands for a value the page computes (the snapshot epoch: None is the
+  model's last) tells :func:`widget` what its widget shows for the default; the widget showing
+  that value keeps the default, so the URL never names a value the page would compute anyway;
 - the first run of a session reads the settings from the URL's query string (a shared link, or a
   tab left open across a restart); every run writes the settings that differ from their defaults
   back into it, and the sidebar's page links carry them, so the URL always reproduces the view.
@@ -33,6 +40,12 @@ from latent_lab.state.settings import SETTINGS
 # ----------------------------------------------------------------------------- the pure state
 # Query parameters that belong to Streamlit, not to the app: never reported as unknown.
 STREAMLIT_PARAMS = frozenset({"embed", "embed_options"})
+# What link trackers add to a shared link (campaign tags, click ids): ignored without a notice.
+TRACKER_PARAMS = frozenset({
+    "fbclid", "gclid", "gclsrc", "dclid", "gbraid", "wbraid", "msclkid", "twclid", "ttclid", "yclid",
+    "li_fat_id", "igshid", "mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi", "mkt_tok", "ref",
+})
+TRACKER_PREFIXES = ("utm_",)
 # A URL may name at most this many parameters; beyond that it is not read at all.
 MAX_QUERY_PARAMS = 64
 
@@ -81,7 +94,7 @@ class PageState:
         its current value. Nothing here can ask for unbounded work: every value is checked
         against its setting's bounds, and an overlong query is refused whole.
         """
-        names = [name for name in params if name not in STREAMLIT_PARAMS]
+        names = [name for name in params if name not in STREAMLIT_PARAMS and not is_tracker(name)]
         if len(names) > MAX_QUERY_PARAMS:
             return [f"The link has {len(names)} parameters, more than the app ever writes: it was "
                     "ignored."]
@@ -111,6 +124,12 @@ class PageState:
         return "none" if value is None else self.settings[key].kind.format(value)
 
 
+def is_tracker(name: str) -> bool:
+    """Whether query parameter ``name`` is one a link tracker adds (``utm_source``, ``fbclid``...)."""
+    name = name.lower()
+    return name in TRACKER_PARAMS or name.startswith(TRACKER_PREFIXES)
+
+
 def _equal(a, b) -> bool:
     if a is None or b is None:
         return a is b
@@ -126,8 +145,10 @@ def _printable(text: str, limit: int = 40) -> str:
 # ----------------------------------------------------------------------------- Streamlit binding
 _VALUES_KEY = "_page_state"  # the dict of non-default values; not a widget key
 _META_KEY = "_page_state_meta"  # whether the URL was read yet, and what it said
+_SHOWN_DEFAULTS_KEY = "_page_state_shown_defaults"  # key -> what its widget last showed for the default
 # Widgets whose initial value is given as the index of an option rather than as the value.
 _INDEX_WIDGETS = frozenset({"radio", "selectbox"})
+_NOTHING = object()  # no value given
 
 
 def current() -> PageState:
@@ -151,14 +172,22 @@ def begin_run() -> list[str]:
         st.session_state[_META_KEY] = {"read_url": True}
     # A live widget's new value is known before it is drawn: take it now, so the sidebar links
     # and the URL written below already carry the change that caused this run.
+    shown_defaults = st.session_state.get(_SHOWN_DEFAULTS_KEY, {})
     for key, setting in state.settings.items():
         if setting.widget and key in st.session_state:
-            try:
-                state.set(key, st.session_state[key])
-            except ValueError:
-                pass  # e.g. a number typed out of range: the form reports it, the state keeps the last good one
+            _keep(state, key, st.session_state[key], shown_defaults.get(key, _NOTHING))
     sync_url()
     return problems
+
+
+def _keep(state: PageState, key: str, value, shown_default=_NOTHING) -> None:
+    """Keep what a widget holds; the value it shows for the default keeps the default."""
+    if shown_default is not _NOTHING and _equal(value, shown_default):
+        value = state.settings[key].default
+    try:
+        state.set(key, value)
+    except ValueError:
+        pass  # e.g. a number typed out of range: the form reports it, the state keeps the last good one
 
 
 def sync_url() -> None:
@@ -191,31 +220,36 @@ def put(key: str, value) -> None:
     sync_url()
 
 
-_KEPT = object()
-
-
-def widget(draw: Callable, label: str, *args, key: str, value=_KEPT, **kwargs):
+def widget(draw: Callable, label: str, *args, key: str, value=_NOTHING, shown_default=_NOTHING, **kwargs):
     """Draw a widget whose value is the kept setting ``key``, keep what it returns, return that.
 
     ``draw`` is a Streamlit widget function or method (``st.slider``, ``column.radio``...), called
     as ``draw(label, *args, key=key, **kwargs)`` plus its initial value: the kept value, or
     ``value`` where the page computes it from the kept one (e.g. the nearest valid option).
-    For ``radio`` and ``selectbox`` the options are the first positional argument (or
-    ``options=``).
+    ``shown_default`` is what the widget shows for the setting's default, where that is
+    computed (the last snapshot for None): the widget returning it keeps the default. For
+    ``radio`` and ``selectbox`` the options are the first positional argument (or ``options=``).
+    A widget drawn with ``disabled=True`` shows the kept value and cannot change it.
     """
     state = current()
-    if value is _KEPT:
+    if value is _NOTHING:
         value = state.get(key)
+    if kwargs.get("disabled") and value is not None:
+        # Set, not just offered: Streamlit answers a disabled widget with its previous value,
+        # which is not the kept one when a form's submit disabled it in the same run.
+        st.session_state[key] = value
     if getattr(draw, "__name__", "") in _INDEX_WIDGETS:
         options = list(args[0] if args else kwargs["options"])
         kwargs["index"] = next((i for i, option in enumerate(options) if _equal(option, value)), 0)
     else:
         kwargs["value"] = value
     result = draw(label, *args, key=key, **kwargs)
-    try:
-        state.set(key, result)
-    except ValueError:
-        pass  # an out-of-range number typed into a form: the form reports it when submitted
+    shown_defaults = st.session_state.setdefault(_SHOWN_DEFAULTS_KEY, {})
+    if shown_default is _NOTHING:
+        shown_defaults.pop(key, None)
+    else:
+        shown_defaults[key] = shown_default
+    _keep(state, key, result, shown_default)
     sync_url()
     return result
 

@@ -21,6 +21,8 @@ INTERP_MODES = ("by class", "by index", "at random", "drawn by you")
 # How many examples of a class the interpolation page offers to pick from.
 N_PICKS = 12
 GALLERY_SIZES = (16, 25, 36, 49, 64, 100)
+# How fast the training page draws a run, in epochs per second (0: live, as fast as it trains).
+PACE_LABELS = {10: "10 epochs/s", 30: "30 epochs/s", 100: "100 epochs/s", 0: "as it trains"}
 # The form opens on the shipped default VAE.
 _DEFAULT = catalog.model_config("vae")
 # The pinned latent point may lie anywhere a map could show; farther out nothing is drawn.
@@ -88,6 +90,8 @@ SETTINGS = setting_table(
     *FORM,
     Setting("train_view", None, RECIPE, widget=False),
     Setting("train_more", 50, Int(1, LIMITS.max_epochs)),
+    # The pace a training is shown at (latent_lab.models.replay): 300 epochs in 10 s by default.
+    Setting("train_pace", 30, Choice(tuple(PACE_LABELS))),
     # The epoch of the latent snapshot on view; None: the model's last one.
     Setting("train_snapshot", None, Int(0, LIMITS.max_epochs)),
     # Latent space
@@ -114,11 +118,18 @@ SETTINGS = setting_table(
     Setting("interp_draw_b", None, Pixels(LIMITS.max_side), widget=False),
     Setting("interp_seed", 0, Int(0, LIMITS.max_seed), widget=False),
     Setting("interp_steps", 9, Int(3, 15)),
+    # The traversals under the paths: the sweep's range (latent_lab.drawing.traversals.RANGES),
+    # its reach k, and the code the rows start from (the mean code, or either end's).
+    Setting("interp_trav_range", "codes", Choice(("codes", "prior"))),
+    Setting("interp_trav_k", 2.0, Float(0.5, 4.0, step=0.5)),
+    Setting("interp_trav_anchor", "mean", Choice(("mean", "from", "to"))),
     # Generation gallery
     Setting("gen_kind", "vae", Choice(tuple(KIND_LABELS))),
     Setting("gen_temperature", 1.0, Float(0.0, 3.0, step=0.1)),
     Setting("gen_n", 36, Choice(GALLERY_SIZES)),
     Setting("gen_seed", 0, Int(0, LIMITS.max_seed), widget=False),
+    # How the gallery samples an autoencoder (latent_lab.measures.scores.SAMPLERS_BY_KIND).
+    Setting("gen_ae_sampler", "fitted", Choice(("fitted", "prior"))),
     # Shared by the pages that explore models
     Setting("explore_models", "default", Choice(tuple(EXPLORE_OPTIONS))),
     # The session's own 2-D models that "my trained models" explores, by their recipes.

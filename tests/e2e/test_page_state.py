@@ -1,8 +1,8 @@
 """Settings survive what a person does in a real browser: page switches, clicks that rerun a
-fragment, and a server restart with the tab left open.
+fragment, a training (Train, Stop, Continue) and a server restart with the tab left open.
 
-Each page's moved setting is read back from what the page shows (a slider's value, the decoded
-point's heading), never from the server.
+Each page's moved setting is read back from what the page shows (a slider's value, a box's
+number, the decoded point's heading), never from the server.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from harness.browser import (
     click_at,
@@ -22,6 +23,8 @@ from harness.browser import (
     rerun_after,
     restart_under,
     slider_text,
+    wait_idle,
+    wait_rendered,
 )
 
 pytestmark = [pytest.mark.e2e, pytest.mark.timeout(600)]
@@ -152,3 +155,98 @@ def test_a_number_typed_out_of_range_is_explained_on_the_page(app_server, page):
     error = page.locator('[data-testid="stAlertContentError"]').inner_text()
     assert "Epochs" in error and "1 to 1000" in error and "5000" in error
     assert page.get_by_text(re.compile(r"^Showing: ")).inner_text() == caption  # model kept
+
+
+# ----------------------------------------------------------------------------- the training form
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+# How far down the page (not the view: it may be scrolled) an element's bottom is.
+FROM_THE_TOP = """(el) => {
+  let y = el.getBoundingClientRect().bottom + window.scrollY;
+  for (let p = el.parentElement; p; p = p.parentElement) y += p.scrollTop;
+  return y; }"""
+
+
+def form_shows(page, keys):
+    """What the training form's boxes show (folded or not), by widget key."""
+    return {key: page.locator(f".st-key-{key} input").input_value() for key in keys}
+
+
+def fill(page, values):
+    for key, value in values.items():
+        page.locator(f".st-key-{key} input").fill(value)
+
+
+def unfold_settings(page):
+    """Open the training settings, which fold away once a training was asked for."""
+    summary = page.locator('[data-testid="stMain"] summary').filter(has_text="Model and training settings")
+    if summary.locator("xpath=..").get_attribute("open") is None:
+        summary.click()
+    expect(page.locator(".st-key-train_epochs input")).to_be_visible()
+
+
+def showing(page, *parts, timeout=120_000):
+    """Wait until the page shows a model whose caption has every one of ``parts``; return it."""
+    caption = page.get_by_text(re.compile(r"^Showing: ")).filter(
+        has_text=re.compile("".join(f"(?=.*{re.escape(part)})" for part in parts)))
+    expect(caption).to_be_visible(timeout=timeout)
+    wait_idle(page)
+    wait_rendered(page)
+    return caption.first
+
+
+def test_the_training_form_keeps_what_was_trained_through_train_stop_continue_and_a_walk(app_server, page):
+    page.set_viewport_size(DESKTOP)
+    open_app(page, f"{app_server.url}/Training_dynamics")
+    chosen = {"train_latent_dim": "8", "train_beta": "2.00", "train_epochs": "150", "train_seed": "5"}
+    fill(page, chosen)
+    page.locator(".st-key-train_submit_button button").click()
+    showing(page, "β 2 ·", "latent 8", "150 epochs", "seed 5")
+    assert form_shows(page, chosen) == chosen  # was: β 1.00, 300 epochs, seed 0, latent 2
+    no_errors(page, "after Train")
+
+    # Stop, on a phone: the results must come first, not 2,000 px of settings.
+    page.set_viewport_size(PHONE)
+    unfold_settings(page)
+    longer = {**chosen, "train_epochs": "1000", "train_batch_size": "16"}  # seconds of training
+    fill(page, longer)
+    page.locator(".st-key-train_submit_button button").click()
+    stop = page.locator(".st-key-train_stop_button").get_by_role("button", name="Stop")
+    expect(stop).to_be_visible(timeout=60_000)
+    stop.click()
+    expect(page.get_by_text(re.compile(r"Stopped after epoch \d+ of 1000"))).to_be_visible(timeout=60_000)
+    bottom = showing(page, "latent 8", "stopped").evaluate(FROM_THE_TOP)
+    assert bottom < PHONE["height"], f"the results start {bottom:.0f} px down the page"
+    assert not page.locator(".st-key-train_epochs input").is_visible()  # the settings stay folded
+    assert form_shows(page, longer) == longer
+    no_errors(page, "after Stop")
+
+    unfold_settings(page)
+    more = page.locator(".st-key-train_more input")
+    rerun_after(page, lambda: (more.fill("7"), more.press("Enter")))
+    page.locator(".st-key-train_continue_button").get_by_role("button", name="Continue +7").click()
+    showing(page, "latent 8", "continued")
+    assert form_shows(page, longer) == longer and form_shows(page, ["train_more"]) == {"train_more": "7"}
+    no_errors(page, "after Continue")
+
+    page.set_viewport_size(DESKTOP)
+    for title in (GALLERY, LATENT, TRAINING):
+        go_to(page, title)
+    assert form_shows(page, longer) == longer and form_shows(page, ["train_more"]) == {"train_more": "7"}
+    no_errors(page, "after a walk")
+
+
+def test_a_links_snapshot_epoch_is_the_epoch_on_view(app_server, page):
+    open_app(page, f"{app_server.url}/Training_dynamics?train_snapshot=145")  # the shipped VAE has 145
+    assert slider_text(page, "train_snapshot") == "145" and "train_snapshot=145" in page.url
+    # An epoch it has no snapshot at: the last, and the link stops naming an epoch (was: =300).
+    open_app(page, f"{app_server.url}/Training_dynamics?train_snapshot=150")
+    assert slider_text(page, "train_snapshot") == "300" and "train_snapshot" not in page.url
+    # A model the link trains: its epoch, once it is trained.
+    view = "vae_fast_8_32_2.0_0_150_128_adam_0.01_9"
+    open_app(page, f"{app_server.url}/Training_dynamics?train_view={view}&train_snapshot=72")
+    showing(page, "latent 8", "150 epochs", "seed 9", "from the link")
+    assert slider_text(page, "train_snapshot") == "72" and "train_snapshot=72" in page.url
+    no_errors(page, "a link's snapshot")

@@ -42,7 +42,8 @@ def component_data(at, key):
     """The data a custom component drawn with ``key`` received (as a dict)."""
     for element in at.get("bidi_component"):
         if element.proto.id.endswith(f"-{key}"):
-            return json.loads(element.proto.json)
+            data = json.loads(element.proto.json)
+            return data[0] if isinstance(data, list) else data  # the latent explorer sends [data]
     raise AssertionError(f"no component {key!r}")
 
 
@@ -56,19 +57,23 @@ def shown(markdown: str) -> str:
 
 
 def training(at) -> bool:
-    """Whether the training page shows a model in training (its live view)."""
-    return any(m.value.startswith("**Training:**") for m in at.markdown)
+    """Whether the training page shows a model in training, or its run replayed (its live view)."""
+    return any(m.value.startswith(("**Training:**", "**Replaying:**")) for m in at.markdown)
 
 
 def finish_training(at, timeout=120.0):
     """Rerun ``at`` until the training it started has ended and its result is on view.
 
     The page trains in a background job and polls it; AppTest does not run the polling fragment
-    on its own, so the test reruns the page the way the fragment would.
+    on its own, so the test reruns the page the way the fragment would. A replay of the run at
+    the page's pace is skipped to its end ("To the end"): its model is the one trained.
     """
     deadline = time.monotonic() + timeout
     while training(at):
         assert time.monotonic() < deadline, "the training did not end"
+        if any(m.value.startswith("**Replaying:**") for m in at.markdown):
+            at.button(key="train_skip_button").click().run()
+            continue
         time.sleep(0.05)
         at.run()
     return at

@@ -1,5 +1,6 @@
 """Every page under Streamlit's AppTest: it runs, and its main control changes what it shows."""
 
+import ast
 import threading
 import time
 from pathlib import Path
@@ -19,7 +20,8 @@ def test_home_links_every_page():
     links = [link.proto.page for link in at.main.get("page_link")]
     # Streamlit names a page by its file name without the order prefix.
     assert links == [Path(p).stem.split("_", 1)[1] for p in PAGES]
-    assert heatmap_z(at, "home_samples_chart")
+    # Something to touch on the first screen: both shipped models' maps, decoded in the browser.
+    assert [m["id"] for m in component_data(at, "home_explorer")["maps"]] == ["ae", "vae"]
 
 
 @pytest.mark.parametrize("page", [None, *PAGES])
@@ -34,11 +36,40 @@ def test_sidebar_links_every_page_by_its_title(page):
         assert at.title[0].value == label
 
 
+# What each page is for, drawn as soon as it opens on the shipped models.
+MAIN_VIEW = {
+    "pages/1_Training_dynamics.py": ("chart", "train_loss_chart"),
+    "pages/2_Latent_space.py": ("component", "latent_explorer"),
+    "pages/3_Beta_tradeoff.py": ("chart", "beta_recon_chart"),
+    "pages/4_Interpolation.py": ("chart", "interp_strips_chart"),
+    "pages/5_Generation_gallery.py": ("chart", "gen_gallery_chart"),
+    "pages/6_Claims.py": ("claims", None),
+}
+
+
+def _explanation_start(page):
+    """The first words of the paragraph the page passes to ``ui.page`` (read from its source)."""
+    source = (Path(__file__).resolve().parents[2] / page).read_text()
+    call = next(node for node in ast.walk(ast.parse(source)) if isinstance(node, ast.Call)
+                and ast.unparse(node.func) == "ui.page")
+    text = call.args[1]
+    first = text.values[0] if isinstance(text, ast.JoinedStr) else text  # an f-string's leading text
+    return first.value[:40]
+
+
 @pytest.mark.parametrize("page", PAGES)
-def test_every_page_renders_with_title_and_explanation(page):
+def test_every_page_opens_on_its_title_explanation_and_main_view(page):
     at = open_page(page)
-    assert at.title and at.title[0].value != "Latent Lab", "the page did not switch"
-    assert len(at.markdown[0].value) > 200  # the plain-language paragraph
+    assert at.title[0].value == next(label for path, label, _, _ in ui.PAGES if path == page)
+    assert at.markdown[0].value.startswith(_explanation_start(page))  # the paragraph right under the title
+    kind, key = MAIN_VIEW[page]
+    if kind == "chart":
+        assert chart(at, key)["data"], f"{key} is drawn empty"
+    elif kind == "component":
+        assert [m["id"] for m in component_data(at, key)["maps"]] == ["ae", "vae"]
+    else:  # the claims, each with its verdict
+        claims = [m.value for m in at.markdown if " says:** " in m.value]
+        assert len(claims) >= 5 and all(c.startswith(tuple(ui.VERDICT_BADGES.values())) for c in claims)
     assert not at.error
 
 
@@ -182,6 +213,22 @@ def test_beta_warmup_toggle_switches_models():
     assert f"{catalog.SWEEP_WARMUP_EPOCHS} epochs" in at.toggle(key="beta_warmup").label
 
 
+
+def test_beta_page_draws_every_betas_traversals_side_by_side_and_marks_collapse():
+    at = open_page(PAGES[2])
+    data = component_data(at, "beta_traversals")
+    assert [m["name"] for m in data["models"]] == [f"β = {b:g}" for b in catalog.SWEEP_BETAS]
+    assert data["mode"] == "prior" and data["k"] == 2.0
+    by_beta = dict(zip(catalog.SWEEP_BETAS, data["models"], strict=True))
+    # Collapse by the one rule: the β = 8 code says nothing in any dimension, β = 1 keeps both.
+    assert by_beta[8.0]["collapsed"] == [0, 1] and by_beta[1.0]["collapsed"] == []
+    assert all(kl < 0.1 for kl in by_beta[8.0]["kl"])
+    # The warm-up toggle swaps every column's model.
+    decoders = [m["decoder"] for m in data["models"]]
+    at.toggle(key="beta_warmup").set_value(True).run()
+    assert [m["decoder"] for m in component_data(at, "beta_traversals")["models"]] != decoders
+
+
 # ----------------------------------------------------------------------------- interpolation
 def test_interpolation_controls_change_the_strips_and_paths():
     at = open_page(PAGES[3])
@@ -214,6 +261,19 @@ def test_generation_controls_change_the_gallery():
     assert at.caption[0].value.startswith("Autoencoder")
     at.select_slider(key="gen_n").set_value(16).run()
     assert np.asarray(heatmap_z(at, "gen_gallery_chart")[0]).shape == (4 * 9 - 1, 4 * 9 - 1)
+
+
+def test_gallery_samples_the_autoencoder_from_its_codes_and_scores_n_samples_fairly():
+    at = open_page(PAGES[4])
+    band = next(t for t in chart(at, "gen_curves_chart")["data"] if t["name"].startswith("36 real digits"))
+    assert band["error_y"]["array"][0] > 0  # what 36 real held-out digits score, over draws
+    assert "36 real held-out digits alone score" in at.caption[-1].value
+    at.radio(key="gen_kind").set_value("ae").run()
+    assert at.radio(key="gen_ae_sampler").value == "fitted" and "its fitted Gaussian" in at.caption[0].value
+    fitted = heatmap_z(at, "gen_gallery_chart")
+    at.radio(key="gen_ae_sampler").set_value("prior").run()
+    assert "N(0, 1²·I)" in at.caption[0].value and heatmap_z(at, "gen_gallery_chart") != fitted
+    assert any("fewer kinds of digit" in m.value for m in at.markdown)
 
 
 def test_same_settings_draw_the_same_figures():
@@ -279,21 +339,34 @@ def test_pages_explore_the_models_trained_in_this_session():
 def test_a_model_without_a_2d_latent_space_is_explained_not_drawn():
     at = open_page()
     train_in_session(at, "ae", latent_dim=3)
-    at.switch_page(PAGES[3]).run()
+    at.switch_page(PAGES[1]).run()
     at.radio(key="explore_models").set_value("trained").run()
     assert not at.exception
     assert "3-D latent space" in shown(at.warning[0].value) and "can't be drawn" in shown(at.warning[0].value)
     assert "shipped default autoencoder" in shown(at.warning[0].value)
-    assert chart(at, "interp_ae_map_chart")["layout"]["title"]["text"] == "AE latent space"
+    assert component_data(at, "latent_explorer")["maps"][0]["title"] == "AE latent space"
+    # Interpolation needs no 2-D map: it takes the 3-D autoencoder, drawn on its two main axes.
+    at.switch_page(PAGES[3]).run()
+    assert not at.exception and not at.warning
+    layout = chart(at, "interp_ae_map_chart")["layout"]
+    assert layout["title"]["text"] == "Your AE latent space, on its 3-D code's two main axes"
+    assert (layout["xaxis"]["title"]["text"], layout["yaxis"]["title"]["text"]) == ("PC 1", "PC 2")
+    # So does the gallery: it samples the 3-D autoencoder and shows the draws on the same axes.
+    at.switch_page(PAGES[4]).run()
+    at.radio(key="gen_kind").set_value("ae").run()
+    assert not at.exception and not at.warning
+    assert at.caption[0].value.startswith("Your autoencoder")
+    layout = chart(at, "gen_map_chart")["layout"]
+    assert (layout["xaxis"]["title"]["text"], layout["yaxis"]["title"]["text"]) == ("PC 1", "PC 2")
 
     # A 2-D autoencoder loaded from a file is the most recent one now: it is explored.
     at.switch_page(PAGES[0]).run()
     ae = cache.get_model(catalog.model_config("ae", epochs=3, random_state=3))
     at.file_uploader(key="train_upload").upload("ae2d.npz", model_to_bytes(ae)).run()
-    at.switch_page(PAGES[3]).run()
+    at.switch_page(PAGES[1]).run()
     assert not at.warning
     assert "Your autoencoder: uploaded file ae2d.npz" in shown(at.info[0].value)
-    assert chart(at, "interp_ae_map_chart")["layout"]["title"]["text"] == "Your AE latent space"
+    assert component_data(at, "latent_explorer")["maps"][0]["title"] == "Your AE latent space"
 
 
 # ----------------------------------------------------------------------------- speed and caching
@@ -341,7 +414,7 @@ def test_interpolation_picks_an_example_warns_on_identical_ends_and_takes_drawin
     drawn = "0" * 20 + "g" * 8 + "0" * 36
     at = open_page(PAGES[3], params={"interp_mode": "drawn by you", "interp_draw_b": drawn})
     assert not at.exception
-    assert at.markdown[-1].value == "From your first drawing to your second drawing."
+    assert "From your first drawing to your second drawing." in [m.value for m in at.main.markdown]
     to_image = np.asarray(heatmap_z(at, "interp_ends_chart")[0])[9:17]
     assert np.nanmax(to_image[2]) == 1.0 and np.nanmax(to_image[0]) == 0.0  # the drawn row of ink
 
@@ -349,16 +422,20 @@ def test_interpolation_picks_an_example_warns_on_identical_ends_and_takes_drawin
 def test_claims_page_lists_measured_verdicts_for_the_models_in_view():
     at = open_page(PAGES[5])
     text = "\n".join(m.value for m in at.markdown)
-    assert ":red-badge[does not hold]" in text and ":green-badge[holds]" in text
-    assert "Lower temperature gives safer" in text and "0.68 at T = 0.5" in text
-    assert "27.56 nats" in text  # the post's VAE recipe, measured on the shipped model
+    badges = (":red-badge[does not hold]", ":green-badge[holds]", ":orange-badge[depends]")
+    assert all(badge in text for badge in badges)
+    assert "Autoencoders & VAEs from Scratch" in text  # the post, named
+    # Comparisons over seeds: each card with its figures ± and n, and its rule.
+    assert "Lower temperature gives safer" in text and "(n = 5)" in text and "*Rule:* Read two ways" in text
+    assert "Trained with the post's own recipe" in text
     own = open_page()
     train_in_session(own, "vae", latent_dim=2, epochs=6)
     own.switch_page(PAGES[5]).run()
     own.radio(key="explore_models").set_value("trained").run()
     mine = "\n".join(m.value for m in own.markdown)
-    assert "Measured on AE and Your VAE" in own.caption[0].value
-    assert "Your VAE (this app's fast recipe) reaches 24.8" in mine and mine != text
+    assert "AE and Your VAE, the models in view" in own.caption[0].value
+    # A VAE like the post's is judged against its printed figure, in a sentence that reads right.
+    assert "Your VAE, a model like it: held-out −ELBO" in mine and "The Your" not in mine and mine != text
 
 
 def test_latent_holes_toggle_shades_each_map_and_states_the_shares():

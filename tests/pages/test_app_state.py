@@ -8,10 +8,15 @@ that widget state by hand, exactly as such a run leaves it; the browser tests
 (``tests/e2e/test_page_state.py``) walk the real thing.
 """
 
+import base64
+import time
+
 import numpy as np
 
+from latent_lab.images.dataset import digits_dataset
+from latent_lab.models import replay
 from latent_lab.state.settings import SETTINGS
-from tests.pages.app_helpers import PAGES, chart, component_data, finish_training, open_page, shown
+from tests.pages.app_helpers import PAGES, chart, component_data, finish_training, open_page, shown, training
 
 TRAINING, LATENT, BETA, INTERP, GALLERY, CLAIMS = PAGES
 # The keys of every widget that holds a setting; other session values are not widget state.
@@ -254,3 +259,167 @@ def test_bad_data_is_refused_with_what_to_fix_and_nothing_is_lost():
     assert "Could not use that data" in error and "Nothing was changed" in error
     assert at.caption[0].value == before and "train_data_upload" in at.session_state
     assert "dataset" not in at.session_state
+
+
+# ----------------------------------------------------------------------------- the training form
+# Settings no other test trains (a config trained once is cached for the whole process, and
+# these tests need a background job).
+CHOSEN = {"train_beta": 2.0, "train_epochs": 150, "train_seed": 5, "train_latent_dim": 8}
+
+
+def form(at, keys=CHOSEN):
+    return {key: at.number_input(key=key).value for key in keys}
+
+
+def test_the_form_keeps_what_was_trained_through_the_job_and_after_it():
+    at = open_page(TRAINING)
+    for key, value in CHOSEN.items():
+        at.number_input(key=key).set_value(value)
+    at.button(key="train_submit_button").click().run()
+    assert "train_job" in at.session_state, "this config was cached already: the test needs a job"
+    assert form(at) == CHOSEN  # was: β 1, 300 epochs, seed 0, latent 2 while the job ran
+    finish_training(at)
+    caption = at.caption[0].value
+    assert "β 2 · warm-up 0 epochs · latent 8" in caption and "150 epochs" in caption and "seed 5" in caption
+    assert form(at) == CHOSEN
+    assert {key: at.query_params[key] for key in CHOSEN} == {
+        "train_beta": "2.0", "train_epochs": "150", "train_seed": "5", "train_latent_dim": "8"}
+    at.button(key="train_submit_button").click().run()  # Train again: the same model, not the defaults
+    assert "train_job" not in at.session_state  # cached: replayed at the pace, not trained again
+    assert finish_training(at).caption[0].value.startswith(caption.split(" (")[0])
+    at.switch_page(GALLERY).run()
+    at.switch_page(TRAINING).run()
+    assert form(at) == CHOSEN
+
+
+def test_stop_keeps_the_form_and_puts_the_results_first():
+    at = open_page(TRAINING)
+    chosen = {"train_beta": 2.0, "train_epochs": 1000, "train_batch_size": 16, "train_seed": 6}
+    for key, value in chosen.items():
+        at.number_input(key=key).set_value(value)
+    at.button(key="train_submit_button").click().run()
+    assert training(at) and not at.expander[0].proto.expanded  # the settings fold while it trains
+    finish_training(at.button(key="train_stop_button").click().run())
+    assert "Stopped after epoch" in at.info[0].value
+    assert form(at, chosen) == chosen  # was: back at the defaults
+    # The results come first: the settings stay folded (on a phone they are 2,000 px tall).
+    assert not at.expander[0].proto.expanded  # was: open again
+    at.switch_page(LATENT).run()
+    at.switch_page(TRAINING).run()
+    assert not at.expander[0].proto.expanded and form(at, chosen) == chosen
+    # Opened by hand, they fold again for the next training, and stay folded after it.
+    at.session_state["train_settings"] = True
+    assert at.run().expander[0].proto.expanded
+    finish_training(at.button(key="train_step_button").click().run())
+    assert "continued" in at.caption[0].value and not at.expander[0].proto.expanded
+
+
+def test_a_links_snapshot_epoch_is_shown_when_the_model_on_view_has_it():
+    at = open_page(TRAINING, params={"train_snapshot": "145"})  # a snapshot of the shipped VAE
+    assert at.select_slider(key="train_snapshot").value == 145
+    assert at.query_params["train_snapshot"] == "145"
+    # An epoch the model has no snapshot at shows its last, and the link stops naming one.
+    other = open_page(TRAINING, params={"train_snapshot": "150"})
+    assert other.select_slider(key="train_snapshot").value == 300
+    assert "train_snapshot" not in other.query_params  # was: rewritten to train_snapshot=300
+    other.run()
+    assert "train_snapshot" not in other.query_params
+
+
+def test_a_links_snapshot_epoch_waits_for_the_links_model():
+    view = "vae_fast_8_32_2.0_0_150_128_adam_0.01_7"  # trained by the link (seed 7: not cached)
+    at = open_page(TRAINING, params={"train_view": view, "train_snapshot": "72"})
+    assert training(at)
+    finish_training(at)
+    assert at.select_slider(key="train_snapshot").value == 72
+    assert at.query_params["train_snapshot"] == "72"
+
+
+def test_the_snapshot_on_view_belongs_to_the_models_content_not_the_object():
+    at = open_page(TRAINING)
+    at.select_slider(key="train_snapshot").set_value(145).run()
+    # The same model as another object (a cache refill, a copy): the same view.
+    at.session_state["train_model"] = at.session_state["train_model"].copy()
+    at.run()
+    assert at.select_slider(key="train_snapshot").value == 145  # was: back at 300
+    assert chart(at, "train_snapshot_chart")["layout"]["title"]["text"].endswith("epoch 145")
+
+
+def test_a_link_does_not_name_the_last_snapshot_while_a_model_trains():
+    at = open_page(TRAINING)
+    at.number_input(key="train_epochs").set_value(140)
+    at.number_input(key="train_seed").set_value(8)
+    at.button(key="train_submit_button").click().run()
+    assert training(at)
+    assert "train_snapshot" not in at.query_params  # was: train_snapshot=300, the old model's last
+    finish_training(at)
+    assert at.select_slider(key="train_snapshot").value == 140 and "train_snapshot" not in at.query_params
+
+
+# ----------------------------------------------------------------------------- training at a pace
+def numbers(values) -> np.ndarray:
+    """A chart's array, as Plotly sends it (a list, or typed binary data)."""
+    if isinstance(values, dict):
+        return np.frombuffer(base64.b64decode(values["bdata"]), dtype=values["dtype"])
+    return np.asarray(values, dtype=float)
+
+
+def replaying(at) -> str | None:
+    """The line over the training page's replay of a run, or None when it replays nothing."""
+    return next((m.value for m in at.markdown if m.value.startswith("**Replaying:**")), None)
+
+
+def test_train_at_a_pace_replays_the_run_and_stop_shows_the_model_of_the_epoch_reached(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(replay, "now", lambda: now[0])  # the replay's clock, moved by hand
+    chosen = {"train_epochs": 100, "train_seed": 17}  # not cached: trained by a job, then replayed
+    at = open_page(TRAINING, params={"train_pace": "10"})
+    for key, value in chosen.items():
+        at.number_input(key=key).set_value(value)
+    at.button(key="train_submit_button").click().run()
+    deadline = time.monotonic() + 120
+    while any(m.value.startswith("**Training:**") for m in at.markdown):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+        at.run()
+    assert replaying(at), "a fast run is replayed at 10 epochs per second"
+    run = at.session_state["train_model"]
+    assert run.epochs == 100 and at.select_slider(key="train_pace").value == 10
+    now[0] += 4.2  # epoch 42
+    at.run()
+    assert at.get("progress")[0].proto.text.startswith("epoch 42/100")
+    # The charts show the run as it was at its latest snapshot: the losses so far, and the map.
+    snapshot = max(int(e) for e in run.snapshot_epochs_ if e <= 42)
+    assert chart(at, "train_live_loss_chart")["data"][0]["x"] == list(range(1, snapshot + 1))
+    drawn = chart(at, "train_live_map_chart")
+    assert drawn["layout"]["title"]["text"].endswith(f"epoch {snapshot}")
+    codes = run.latent_snapshots_[list(run.snapshot_epochs_).index(snapshot)]  # the map of that epoch
+    threes = digits_dataset().split.y_test == 3
+    np.testing.assert_allclose(numbers(drawn["data"][3]["x"]), codes[threes, 0], rtol=1e-6)
+
+    finish_training(at.button(key="train_stop_button").click().run())
+    model = at.session_state["train_model"]
+    assert model.epochs == 42 and at.info[0].value.startswith("Stopped at epoch 42 of 100.")
+    assert "· 42 epochs ·" in at.caption[0].value and "stopped at epoch 42 of 100" in at.caption[0].value
+    # The model on view is the one the replay showed at epoch 42: the run's first 42 epochs.
+    np.testing.assert_allclose(model.history_["val_loss"], run.history_["val_loss"][:42], rtol=1e-9)
+    assert form(at, chosen) == chosen and at.query_params["train_epochs"] == "100"
+
+    # Continue resumes the run: its own model (cached), replayed from epoch 42.
+    assert at.button(key="train_continue_button").label == "Continue to epoch 100"
+    at.button(key="train_continue_button").click().run()
+    assert replaying(at) and at.get("progress")[0].proto.text.startswith("epoch 42/100")
+    assert finish_training(at).session_state["train_model"] is run
+
+
+def test_the_blog_recipes_stored_model_is_replayed_and_the_pace_lives_in_the_link():
+    at = open_page(TRAINING)
+    at.radio(key="train_recipe").set_value("blog").run()
+    at.button(key="train_submit_button").click().run()
+    assert replaying(at) and "train_job" not in at.session_state  # was: shown at once
+    assert "300 epochs · sgd lr 0.003 · batch 1" in replaying(at)
+    at.select_slider(key="train_pace").set_value(0).run()  # "as it trains": the replay ends
+    assert not training(at) and "300 epochs · sgd" in at.caption[0].value
+    assert at.query_params["train_pace"] == "0"
+    again = open_page(TRAINING, params=dict(at.query_params))
+    assert again.select_slider(key="train_pace").value == 0

@@ -1,8 +1,10 @@
-"""The page state without Streamlit: value kinds, the kept values and the URL round trip."""
+"""The page state: value kinds, the kept values and the URL round trip without Streamlit; the
+binding to a session in the smallest app that shows each rule."""
 
 import math
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from latent_lab.state.kinds import Bool, Choice, Float, Int, Point, Setting, setting_table
 from latent_lab.state.page_state import MAX_QUERY_PARAMS, PageState
@@ -120,3 +122,74 @@ def test_every_setting_belongs_to_a_page_and_its_default_is_valid():
         assert key.startswith(prefixes), key
         if setting.default is not None:
             assert setting.kind.check(setting.default) == setting.default
+
+
+# ----------------------------------------------------------------------------- the Streamlit binding
+def _form_that_disables_itself():
+    import streamlit as st
+
+    from latent_lab.state import page_state
+
+    page_state.begin_run()
+    busy = st.session_state.get("busy", False)
+    with st.form("form"):
+        page_state.widget(st.number_input, "Epochs", key="train_epochs", step=10, disabled=busy)
+        page_state.widget(st.selectbox, "Optimizer", ("adam", "sgd"), key="train_optimizer", disabled=busy)
+        st.form_submit_button("Train", key="go", disabled=busy,
+                              on_click=lambda: st.session_state.update(busy=True))
+
+
+def test_a_form_disabled_by_its_own_submit_keeps_what_was_submitted():
+    at = AppTest.from_function(_form_that_disables_itself).run()
+    at.number_input(key="train_epochs").set_value(150)
+    at.selectbox(key="train_optimizer").set_value("sgd")
+    at.button(key="go").click().run()
+    # Streamlit answers a disabled widget with its value before the submit (300, adam).
+    assert at.number_input(key="train_epochs").value == 150 and at.selectbox(key="train_optimizer").value == "sgd"
+    assert dict(at.query_params) == {"train_epochs": "150", "train_optimizer": "sgd"}
+    at.run()
+    at.session_state["busy"] = False  # the job ended: the form is live again, at the same values
+    at.run()
+    assert at.number_input(key="train_epochs").value == 150 and at.selectbox(key="train_optimizer").value == "sgd"
+    at.number_input(key="train_epochs").set_value(40)
+    at.button(key="go").click().run()
+    assert at.number_input(key="train_epochs").value == 40
+
+
+def _slider_with_a_computed_default():
+    import streamlit as st
+
+    from latent_lab.state import page_state
+
+    page_state.begin_run()
+    epochs = st.session_state.get("epochs", [0, 10, 20])
+    wanted = page_state.get("train_snapshot")
+    if not st.session_state.get("folded"):  # not drawn in this run (a model is training)
+        page_state.widget(st.select_slider, "Epoch", options=epochs, key="train_snapshot",
+                          value=wanted if wanted in epochs else epochs[-1], shown_default=epochs[-1])
+
+
+def test_a_widget_showing_the_computed_default_keeps_the_default():
+    at = AppTest.from_function(_slider_with_a_computed_default).run()
+    assert at.select_slider(key="train_snapshot").value == 20 and "train_snapshot" not in at.query_params
+    at.select_slider(key="train_snapshot").set_value(10).run()
+    assert at.query_params["train_snapshot"] == "10"
+    at.select_slider(key="train_snapshot").set_value(20).run()
+    assert "train_snapshot" not in at.query_params  # not "20": the last is what the default shows
+    at.session_state["folded"] = True  # its value is taken at the start of a run that does not draw it
+    at.run()
+    assert "train_snapshot" not in at.query_params
+    linked = AppTest.from_function(_slider_with_a_computed_default)
+    linked.query_params["train_snapshot"] = "15"  # not an option: the last is shown, the link drops 15
+    linked.run()
+    assert linked.select_slider(key="train_snapshot").value == 20 and "train_snapshot" not in linked.query_params
+
+
+def test_tracker_parameters_are_ignored_silently_and_other_unknown_keys_still_noted():
+    state = fresh()
+    problems = state.read_query({
+        "utm_source": "newsletter", "UTM_Campaign": "x", "fbclid": "IwAR0", "gclid": "Cj0K",
+        "msclkid": "1", "ref": "producthunt", "gen_n": "64", "utmost": "1",
+    })
+    assert state.values == {"gen_n": 64}
+    assert len(problems) == 1 and "utmost" in problems[0]  # not a tracker: still noted
