@@ -10,7 +10,7 @@ PORT ?= 8501
 # threadpoolctl reports Prescott as "Katmai": OpenBLAS serves both names from one kernel table.
 CORETYPES ?= Prescott Sandybridge Haswell
 
-.PHONY: run test check portability lint assets bench clean load server-cost replicas cold-start
+.PHONY: run test check portability lint assets bench clean load memory server-cost replicas cold-start
 
 $(BIN)/.runtime-installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,7 +66,14 @@ bench: $(BIN)/.runtime-installed
 # figures in artifacts/load/. Not part of `make test`.
 load: $(BIN)/.dev-installed
 	./scripts/ensure_chromium.sh
-	$(BIN)/python -m pytest tests/load -m load
+	$(BIN)/python -m pytest tests/load/test_crowd.py -m load
+
+# Does the server give its memory back? 30 sessions, then 4 uploads of 10,000 images of 28x28,
+# come and go (about 25 minutes: it waits out Streamlit's 2-minute session timeout twice);
+# figures in artifacts/load/memory-latest.json. A small version runs in `make test`.
+memory: $(BIN)/.dev-installed
+	./scripts/ensure_chromium.sh
+	$(BIN)/python -m pytest tests/load/test_memory.py -m load
 
 # Server CPU per action with one session, and where it goes (py-spy is installed for it).
 server-cost: $(BIN)/.dev-installed

@@ -135,6 +135,34 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def wait_healthy(process, url, timeout, name, log_tail):
+    """Block until ``url``'s ``/_stcore/health`` answers ``ok``; raise if ``process`` exits or ``timeout`` passes."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"{name} exited with code {process.returncode}\n{log_tail()}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
+                if resp.status == 200 and resp.read().strip() == b"ok":
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{name} not healthy after {timeout:.0f} s\n{log_tail()}")
+        time.sleep(0.1)  # polling interval of the health endpoint, not a wait for the app
+
+
+def end_process(process, timeout=15):
+    """Terminate ``process`` (SIGTERM) if it runs, and kill it if it has not ended within ``timeout`` s."""
+    if process and process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 class StreamlitServer:
     """``streamlit run app.py`` in a subprocess, with the same Python as the caller.
 
@@ -173,23 +201,7 @@ class StreamlitServer:
         return self
 
     def wait_healthy(self, timeout):
-        deadline = time.monotonic() + timeout
-        while True:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"streamlit exited with code {self.process.returncode}\n{self.log_tail()}"
-                )
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200 and resp.read().strip() == b"ok":
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(
-                    f"streamlit not healthy after {timeout:.0f} s\n{self.log_tail()}"
-                )
-            time.sleep(0.1)  # polling interval of the health endpoint, not a wait for the app
+        wait_healthy(self.process, self.url, timeout, "streamlit", self.log_tail)
 
     def log_tail(self, n_chars=4000):
         if not self.log_path or not self.log_path.exists():
@@ -209,13 +221,7 @@ class StreamlitServer:
         return cpu_seconds(self.process.pid)
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        end_process(self.process)
         if self._log not in (None, subprocess.DEVNULL):
             self._log.close()
 
@@ -361,13 +367,6 @@ def rerun_after(page, action, timeout=60_000):
     wait_rendered(page, timeout)
 
 
-def connection_state(page):
-    return page.evaluate(
-        "() => document.querySelector('[data-testid=\"stApp\"]')"
-        ".getAttribute('data-test-connection-state')"
-    )
-
-
 def restart_under(page, server, timeout=60_000):
     """Restart ``server`` while ``page`` stays open; return once the page has reconnected."""
     server.stop()
@@ -438,13 +437,6 @@ def figure_data(chart_locator):
     )
 
 
-def figure_title(chart_locator):
-    return chart_locator.evaluate(
-        """(c) => { const t = c.querySelector('.js-plotly-plot').layout.title;
-                    return typeof t === 'string' ? t : (t && t.text) || ''; }"""
-    )
-
-
 # --- the latent explorer (a custom component: window.__latentExplorers[id]) ---------------------
 
 # In one map: the pixel of the plot area farthest from every dot that still has dots on all four
@@ -484,78 +476,11 @@ def explorer_empty_spot(page, map_id, explorer_id="latent"):
 
 # --- clicking the latent map ---------------------------------------------------------------------
 
-# For one Plotly chart: the pixel (viewport coordinates) of the plot area that lies farthest from
-# every visible data point while still having data on all four diagonal sides within a third of
-# the plot size -- empty space *between* clusters, not an empty corner -- and its data coordinates.
-# Invisible traces (opacity 0, e.g. a clickable grid under the data) are ignored, and so are
-# candidates covered by another element (the chart toolbar, the mode bar).
-_EMPTY_SPOT_JS = """
-(chart) => {
-  const gd = chart.querySelector('.js-plotly-plot');
-  const fl = gd._fullLayout, xa = fl.xaxis, ya = fl.yaxis;
-  const box = gd.getBoundingClientRect();
-  const pts = [];
-  for (const t of gd._fullData) {
-    if (t.visible !== true || !t.type.startsWith('scatter') || !t.x || !t.y) continue;
-    if (t.xaxis !== 'x' || t.yaxis !== 'y') continue;
-    const op = (t.opacity ?? 1) * ((t.marker && typeof t.marker.opacity === 'number')
-      ? t.marker.opacity : 1);
-    if (op === 0) continue;
-    for (let i = 0; i < t.x.length; i++) pts.push([xa.d2p(t.x[i]), ya.d2p(t.y[i])]);
-  }
-  const w = fl._size.w, h = fl._size.h, reach = Math.max(w, h) / 3;
-  let best = null;
-  for (let i = 0; i <= 50; i++) for (let j = 0; j <= 50; j++) {
-    const px = w * (0.05 + 0.9 * i / 50), py = h * (0.05 + 0.9 * j / 50);
-    const cx = box.left + fl._size.l + px, cy = box.top + fl._size.t + py;
-    const hit = document.elementFromPoint(cx, cy);
-    if (!hit || !gd.contains(hit) || hit.closest('.modebar')) continue;
-    let d = Infinity;
-    const sides = new Set();
-    for (const [qx, qy] of pts) {
-      const r = Math.hypot(px - qx, py - qy);
-      d = Math.min(d, r);
-      if (r < reach) sides.add((qx < px ? 'l' : 'r') + (qy < py ? 't' : 'b'));
-    }
-    if (sides.size < 4) continue;
-    if (!best || d > best.dist) best = {px, py, cx, cy, dist: d};
-  }
-  if (!best) return null;
-  return {
-    x: best.cx, y: best.cy, dataX: xa.p2d(best.px), dataY: ya.p2d(best.py),
-    distPx: best.dist, nPoints: pts.length,
-  };
-}
-"""
-
-
-def empty_spot(chart):
-    """Where to click in ``chart`` (a ``stPlotlyChart`` locator) to hit empty space."""
-    chart.scroll_into_view_if_needed()
-    return chart.evaluate(_EMPTY_SPOT_JS)
-
-
 def click_at(page, x, y):
     """Hover then click, as a user does: Plotly picks the clicked point on hover."""
     page.mouse.move(x - 3, y - 3)
     page.mouse.move(x, y)
     page.mouse.click(x, y)
-
-
-def plot_point(chart_locator, fx, fy):
-    """Viewport coordinates of the point at fractions (fx, fy) of a chart's plot area.
-
-    ``fx`` runs left to right and ``fy`` top to bottom, both in [0, 1].
-    """
-    chart_locator.scroll_into_view_if_needed()
-    return chart_locator.evaluate(
-        """(c, [fx, fy]) => {
-          const gd = c.querySelector('.js-plotly-plot'), s = gd._fullLayout._size;
-          const box = gd.getBoundingClientRect();
-          return {x: box.left + s.l + fx * s.w, y: box.top + s.t + fy * s.h};
-        }""",
-        [fx, fy],
-    )
 
 
 def screenshot_full(page, path):
@@ -630,29 +555,13 @@ class NginxProxy:
         self.process = subprocess.Popen(
             [exe, "-p", str(self.run_dir), "-e", str(self.error_log), "-c", str(conf)],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + timeout
-        while True:  # poll the app's health endpoint through the proxy
-            if self.process.poll() is not None:
-                raise RuntimeError(f"nginx exited with code {self.process.returncode}\n"
-                                   f"{self.error_log.read_text(errors='replace')[-2000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as resp:
-                    if resp.status == 200:
-                        return self
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"nginx not answering after {timeout:.0f} s")
-            time.sleep(0.1)  # polling interval of the health endpoint
+        # The app's health endpoint, through the proxy.
+        wait_healthy(self.process, self.url, timeout, "nginx",
+                     lambda: self.error_log.read_text(errors="replace")[-2000:])
+        return self
 
     def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.terminate()  # SIGTERM: nginx's fast shutdown
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        end_process(self.process)  # SIGTERM: nginx's fast shutdown
 
     def log_lines(self):
         """The access log, one dict per request: request line, status, route and upstream."""

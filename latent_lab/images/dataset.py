@@ -8,6 +8,7 @@ Labels are optional: without them the maps are drawn in one colour.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import hashlib
 import math
@@ -90,9 +91,8 @@ def from_images(images) -> Dataset:
     digest = hashlib.sha256(memoryview(X))
     if y is not None:
         digest.update(memoryview(y))
-    split = split_images(images)
-    split = DigitSplit(*(None if a is None else np.ascontiguousarray(a, dtype=np.float32 if i < 2 else None)
-                         for i, a in enumerate(split)))
+    split = split_images(dataclasses.replace(images, X=X))  # split the float32 pixels: no float64 copy
+    split = DigitSplit(*(None if a is None else np.ascontiguousarray(a) for a in split))
     _read_only(*split, X, y)
     side = math.isqrt(X.shape[1])
     name = f"your {len(X):,} images of {side}×{side}" + ("" if y is None else ", labelled")

@@ -7,7 +7,7 @@ import numpy as np
 
 from latent_lab.images.dataset import digits
 from latent_lab.models import jobs
-from latent_lab.models.catalog import model_config
+from latent_lab.models.catalog import config_of, model_config
 
 
 def data():
@@ -41,10 +41,10 @@ def test_sessions_asking_for_one_config_share_one_job():
     trainer = jobs.Trainer(data)
     config = model_config("vae", epochs=30, random_state=102)
     first, second = trainer.submit(config), trainer.submit(dict(config))
-    assert first is second
+    assert first.job is second.job and first is not second  # one run, a watch for each session
     wait(first)
     third = trainer.submit(config)  # ended jobs are not reused: the cache holds their model
-    assert third is not first
+    assert third.job is not first.job
     wait(third)
 
 
@@ -60,7 +60,7 @@ def test_stop_keeps_the_epochs_trained_and_their_config():
     assert job.status == jobs.STOPPED and "Stopped after epoch" in job.message
     trained = len(job.model.history_["epoch"])
     assert 2 <= trained < 50 and job.model.epochs == trained
-    assert done == [{"kind": "vae", **job.model.get_params()}]  # cached under what it is
+    assert done == [config_of(job.model)] and done[0]["kind"] == "vae"  # cached under what it is
 
 
 def test_a_job_nobody_watches_stops_and_caches_nothing():
@@ -110,10 +110,15 @@ def test_a_diverging_job_says_so_and_keeps_nothing():
 
 
 def test_a_broken_job_fails_visibly_instead_of_running_forever():
+    before = threading.active_count()
     trainer = jobs.Trainer(lambda: (_ for _ in ()).throw(RuntimeError("no data")))
     job = wait(trainer.submit(model_config("ae", epochs=2, random_state=110)))
     assert job.status == jobs.FAILED and "no data" in job.message
-    assert threading.active_count() < 50
+    # Its worker thread ends too: the process is back to the threads it had before the job.
+    deadline = time.monotonic() + 10.0
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threading.active_count() <= before
 
 
 def test_the_same_config_on_other_images_is_another_job():
@@ -127,3 +132,69 @@ def test_the_same_config_on_other_images_is_another_job():
     wait(a), wait(b)
     assert not np.array_equal(a.model.flat_params_, b.model.flat_params_)
     assert b.progress().codes.shape == (20, 2)
+
+
+def test_one_sessions_stop_ends_its_watching_not_the_run_others_watch():
+    done = []
+    trainer = jobs.Trainer(data, on_done=lambda config, model, token: done.append(config))
+    config = model_config("vae", epochs=60, batch_size=8, random_state=112)
+    a, b = trainer.submit(config), trainer.submit(config)  # A trains it, B asks for the same
+    assert a.job is b.job
+    while b.progress().epoch < 2:
+        a.seen(), b.seen()
+        time.sleep(0.01)
+    b.stop()
+    wait(b)
+    assert b.status == jobs.STOPPED and "Stopped after epoch" in b.message
+    assert 2 <= b.model.epochs < 60 and len(b.model.history_["epoch"]) == b.model.epochs
+    assert a.active or a.status == jobs.DONE  # the run went on for A
+    wait(a)
+    assert a.status == jobs.DONE and a.model.epochs == 60
+    assert b.model is not a.model and len(a.model.history_["epoch"]) == 60
+    assert {"kind": "vae", **b.model.get_params()} in done and config in done
+
+
+def test_the_last_watchers_stop_ends_the_run():
+    trainer = jobs.Trainer(data)
+    config = model_config("vae", "blog", epochs=200, random_state=113)
+    a, b = trainer.submit(config), trainer.submit(config)
+    while a.progress().epoch < 1:
+        a.seen(), b.seen()
+        time.sleep(0.01)
+    a.stop()
+    b.stop()
+    wait(a), wait(b)
+    assert {a.status, b.status} == {jobs.STOPPED} and b.job.status == jobs.STOPPED
+    assert b.job.model.epochs < 200
+
+
+def test_a_run_stops_at_the_cpu_bound_keeps_its_epochs_and_is_not_run_again():
+    done = []
+    trainer = jobs.Trainer(data, on_done=lambda config, model, token: done.append(config), max_cpu_seconds=0.3)
+    config = model_config("vae", "blog", epochs=1000, random_state=114)
+    job = wait(trainer.submit(config))
+    assert job.status == jobs.STOPPED and "bound of 0 s of CPU" in job.message and "kept" in job.message
+    assert 1 <= job.model.epochs < 1000 and job.job.cpu_seconds >= 0.3
+    assert done == [{"kind": "vae", **job.model.get_params()}]  # cached under what it is
+    again = trainer.submit(config)
+    assert not again.active and again.model is job.model and again.message == job.message
+    assert trainer.active_jobs() == []
+
+
+def test_a_diverged_recipe_is_remembered_not_trained_again():
+    trainer = jobs.Trainer(data)
+    config = model_config("vae", epochs=20, optimizer="sgd", learning_rate=5.0, random_state=115)
+    first = wait(trainer.submit(config))
+    assert first.status == jobs.DIVERGED
+    again = trainer.submit(config)
+    assert not again.active and again.status == jobs.DIVERGED and again.message == first.message
+    assert again.job is not first.job and again.job.ended is None  # answered, not run
+    trainer.forget("digits")  # (the dataset is gone): asked again, it is trained again
+    assert trainer.submit(config).job.status in (jobs.QUEUED, jobs.RUNNING, jobs.DIVERGED)
+
+
+def test_a_watch_of_a_finished_job_keeps_its_result():
+    trainer = jobs.Trainer(data)
+    watch = wait(trainer.submit(model_config("ae", epochs=2, random_state=116)))
+    watch.stop()  # too late: nothing changes
+    assert watch.status == jobs.DONE and watch.model is not None and not watch.active
