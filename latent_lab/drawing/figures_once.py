@@ -47,6 +47,6 @@ def animation_figure(snapshots: np.ndarray, epochs, labels: np.ndarray, y_title:
     return _animation_figure(content_key(snapshots, epochs, labels), y_title, snapshots, epochs, labels)
 
 
-@bounded(max_entries=16, max_mb=32)
+@bounded(max_entries=8, max_mb=16)
 def _animation_figure(key: str, y_title: str, _snapshots, _epochs, _labels):
     return figures.latent_animation_figure(_snapshots, [int(e) for e in _epochs], _labels, y_title=y_title)

@@ -272,6 +272,7 @@ class Trainer:
         self._slots = threading.BoundedSemaphore(max_running)
         self._jobs: dict[tuple, Job] = {}  # active jobs by (token, config key)
         self._remembered: OrderedDict[tuple, Outcome] = OrderedDict()  # failed or cut-short recipes
+        self._default_inputs: dict[np.dtype, tuple] = {}  # the default images, by precision
         self._lock = threading.Lock()
         self.running_now = 0  # jobs training at this moment
         self.most_running = 0  # the most that ever trained at once (a check on max_running)
@@ -362,7 +363,7 @@ class Trainer:
             final = info["epoch"] == info["epochs"]
             for watcher in job._pending_handoffs():  # sessions that pressed Stop: their model
                 kept = _model_so_far(model)
-                _share_images(kept, X_train, X_val)
+                self._share_inputs(job, kept, X_train, X_val)
                 job._hand_over(watcher, Outcome(
                     STOPPED, kept, f"Stopped after epoch {info['epoch']} of {info['epochs']}; "
                                    "the run goes on for others who watch it."))
@@ -385,7 +386,7 @@ class Trainer:
             fit = lambda: model.fit(X_train, X_val, callback=callback)  # noqa: E731
         try:
             fit()
-            _share_images(model, X_train, X_val)
+            self._share_inputs(job, model, X_train, X_val)
         except TrainingDivergedError as err:
             job.model = model if model.history_["epoch"] else None
             self._finish(job, DIVERGED, str(err), remember=True)
@@ -411,6 +412,18 @@ class Trainer:
             return
         self._store(job, job.config, model)
         self._finish(job, DONE, f"Trained {trained} epochs in {time.monotonic() - job.started:.1f} s.")
+
+    def _share_inputs(self, job: Job, model, X_train, X_val) -> None:
+        """Let ``model`` keep shared images to continue on (``_share_images``). The trainer's own
+        images (the digits, in float64) are converted once per precision for every model."""
+        dtype = np.dtype(getattr(model, "dtype", X_train.dtype))
+        if job.data is None and X_train.dtype != dtype:
+            with self._lock:
+                if dtype not in self._default_inputs:
+                    self._default_inputs[dtype] = tuple(
+                        None if a is None else _read_only(np.array(a, dtype=dtype)) for a in (X_train, X_val))
+                X_train, X_val = self._default_inputs[dtype]
+        _share_images(model, X_train, X_val)
 
     def _store(self, job: Job, config: dict, model) -> None:
         if job.cacheable and self.on_done is not None:
@@ -469,6 +482,11 @@ def _share_images(model, X_train, X_val) -> None:
             setattr(run, name, given)
     run.probe = run.X if run.X_val is None else run.X_val
     drop_activations(model)  # the last step's inputs (a batch, or the held-out images)
+
+
+def _read_only(array: np.ndarray) -> np.ndarray:
+    array.setflags(write=False)
+    return array
 
 
 def drop_activations(model) -> None:

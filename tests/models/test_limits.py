@@ -41,25 +41,28 @@ def test_the_cpu_estimate_bounds_measured_epochs_at_every_corner_of_the_form():
     split = digits()[0]
     X, X_val = split.X_train[:N_TRAIN], split.X_test[:N_VAL]
     # CPU time per operation grows when other processes share the core's caches (up to 1.9x on
-    # a busy 2-core machine): the post's VAE recipe, timed before, between and after the corners,
-    # says how much slower than where the costs were fitted this machine is right now.
+    # a busy 2-core machine): the post's VAE recipe, timed right before each try, says how much
+    # slower than where the costs were fitted this machine is right now.
     reference = model_config("vae", "blog", learning_rate=1e-4)
-    slowdown = [measured_epoch_seconds(reference, X, X_val) / REFERENCE_EPOCH_SECONDS]
-    short = []
-    for i, (kind, recipe, batch, hidden, latent) in enumerate(CORNERS):
-        if i == len(CORNERS) // 2:
-            slowdown.append(measured_epoch_seconds(reference, X, X_val) / REFERENCE_EPOCH_SECONDS)
+    corners = {}
+    for kind, recipe, batch, hidden, latent in CORNERS:
         # A small learning rate: no corner diverges in three epochs, and the cost is the same.
-        config = model_config(kind, recipe, batch_size=batch, hidden_sizes=(hidden,) if hidden else (),
-                              latent_dim=latent, learning_rate=1e-4)
-        short.append((f"{kind} {recipe} batch {batch} hidden {hidden} latent {latent}",
-                      limits.epoch_seconds(config, N_TRAIN, N_VAL), measured_epoch_seconds(config, X, X_val)))
-    slowdown.append(measured_epoch_seconds(reference, X, X_val) / REFERENCE_EPOCH_SECONDS)
-    speed = max(1.0, *slowdown)
-    short = [f"{name}: estimated {estimate * 1e3:.1f} ms (x {speed:.2f} for this machine now), "
-             f"measured {measured * 1e3:.1f} ms" for name, estimate, measured in short
-             if estimate * speed < MARGIN * measured]
-    assert not short, "the estimate is not an upper bound:\n" + "\n".join(short)
+        corners[f"{kind} {recipe} batch {batch} hidden {hidden} latent {latent}"] = model_config(
+            kind, recipe, batch_size=batch, hidden_sizes=(hidden,) if hidden else (), latent_dim=latent,
+            learning_rate=1e-4)
+    # A corner under its estimate is timed again (up to three tries, each beside a fresh reference):
+    # a burst of load elsewhere passes, an estimate that is really too low stays too low.
+    short = list(corners)
+    for _ in range(3):
+        speed = max(1.0, measured_epoch_seconds(reference, X, X_val) / REFERENCE_EPOCH_SECONDS)
+        found = {name: (limits.epoch_seconds(corners[name], N_TRAIN, N_VAL),
+                        measured_epoch_seconds(corners[name], X, X_val)) for name in short}
+        short = [name for name, (estimate, measured) in found.items() if estimate * speed < MARGIN * measured]
+        if not short:
+            break
+    assert not short, "the estimate is not an upper bound:\n" + "\n".join(
+        f"{name}: estimated {found[name][0] * 1e3:.1f} ms (x {speed:.2f} for this machine now), "
+        f"measured {found[name][1] * 1e3:.1f} ms" for name in short)
 
 
 def test_every_shipped_recipe_fits_the_bound_and_the_costliest_forms_do_not():

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from latent_lab.drawing import ui
-from latent_lab.models import cache, catalog
+from latent_lab.models import cache, catalog, jobs
 from tests.pages.app_helpers import PAGES, chart, component_data, finish_training, heatmap_z, open_page, shown
 from vae_core import model_to_bytes
 
@@ -373,14 +373,15 @@ def test_a_model_without_a_2d_latent_space_is_explained_not_drawn():
 def test_two_sessions_asking_for_one_config_train_it_once(monkeypatch):
     config = catalog.model_config("ae", epochs=3, random_state=12345)
     calls = []
-    real_train = catalog.train_model
+    real_build = jobs.build_model
 
-    def slow_train(cfg, callback=None, split=None):
+    def slow_build(cfg):
         calls.append(cfg)
-        time.sleep(0.3)  # both sessions are surely asking while this one trains
-        return real_train(cfg, callback, split)
+        time.sleep(0.3)  # both sessions are surely asking while the trainer builds this one
+        return real_build(cfg)
 
-    monkeypatch.setattr(catalog, "train_model", slow_train)
+    # Every training goes through the one trainer: it builds each model it trains.
+    monkeypatch.setattr(jobs, "build_model", slow_build)
     results = [None, None]
 
     def ask(i):

@@ -241,6 +241,12 @@ def test_own_images_are_trained_on_and_every_page_works_on_them():
     assert at.session_state["train_model"].input_dim == 144
     for page in (LATENT, INTERP, GALLERY, BETA, CLAIMS):
         at.switch_page(page).run()
+        # The default AE of the upload trains in the trainer, not in the page: the page says so
+        # and draws the maps once it is ready.
+        deadline = time.monotonic() + 120
+        while at.info and "being trained first" in at.info[0].value and time.monotonic() < deadline:
+            time.sleep(0.5)
+            at.run()
         assert not at.exception, (page, at.exception)
         assert "your 200 images" in at.info[0].value, page
     at.switch_page(LATENT).run()
