@@ -49,10 +49,11 @@ def test_paths_of_any_latent_size_are_decoded_and_drawn_on_the_codes_main_axes()
     # The codes and the path's ends on the codes' two main axes, the same projection for both.
     mean, axes = figures.main_axes(vae8.encode(data.X_all))
     first = next(t for t in fig.data if t.name == str(data.y_all[0]))
-    np.testing.assert_allclose([first.x[0], first.y[0]], (vae8.encode(data.X_all[:1])[0] - mean) @ axes, atol=1e-9)
+    # float32 codes: a batch and a single encode differ in their last bits (and by BLAS kernel).
+    np.testing.assert_allclose([first.x[0], first.y[0]], (vae8.encode(data.X_all[:1])[0] - mean) @ axes, atol=1e-5)
     linear = next(t for t in fig.data if t.name == "linear")
-    np.testing.assert_allclose([linear.x[0], linear.y[0]], (z0 - mean) @ axes, atol=1e-9)
-    np.testing.assert_allclose([linear.x[-1], linear.y[-1]], (z1 - mean) @ axes, atol=1e-9)
+    np.testing.assert_allclose([linear.x[0], linear.y[0]], (z0 - mean) @ axes, atol=1e-5)
+    np.testing.assert_allclose([linear.x[-1], linear.y[-1]], (z1 - mean) @ axes, atol=1e-5)
     spread = np.var(np.concatenate([np.column_stack([t.x, t.y]) for t in fig.data if t.name.isdigit()]), axis=0)
     assert spread[0] >= spread[1]  # the first axis the one the codes vary most along
 
