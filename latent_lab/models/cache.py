@@ -205,6 +205,7 @@ def cache_sizes() -> dict[str, tuple[int, int]]:
 _LIVE: dict[str, list[weakref.ref]] = {}
 _GONE: collections.deque = collections.deque()  # appended from finalizers: no lock needed
 _LIVE_LOCK = threading.Lock()
+_FORGET_LOCK = threading.Lock()  # one forgetting at a time: when forget_gone returns, all is done
 
 
 def track(dataset: Dataset) -> None:
@@ -222,24 +223,26 @@ def track(dataset: Dataset) -> None:
 
 
 def forget_gone() -> list[str]:
-    """Forget every upload no session holds any more; return their tokens.
+    """Forget every upload no session holds any more; return the tokens this call forgot.
 
-    Run by the session reaper (``latent_lab.state.sessions``).
+    Run by the session reaper (``latent_lab.state.sessions``). Calls are serialised: when one
+    returns, every upload collected before it was called is forgotten, whichever call did it.
     """
-    gone = []
-    while _GONE:
-        token = _GONE.popleft()
-        with _LIVE_LOCK:
-            refs = _LIVE.get(token)
-            if refs is not None and all(ref() is None for ref in refs):
-                del _LIVE[token]
-                gone.append(token)
-    for token in gone:
-        for cache in list(_CACHES):
-            cache.forget(token)
-        if _TRAINER:
-            _TRAINER[0].forget(token)
-    return gone
+    with _FORGET_LOCK:
+        gone = []
+        while _GONE:
+            token = _GONE.popleft()
+            with _LIVE_LOCK:
+                refs = _LIVE.get(token)
+                if refs is not None and all(ref() is None for ref in refs):
+                    del _LIVE[token]
+                    gone.append(token)
+        for token in gone:
+            for cache in list(_CACHES):
+                cache.forget(token)
+            if _TRAINER:
+                _TRAINER[0].forget(token)
+        return gone
 
 
 # ----------------------------------------------------------------------------- models

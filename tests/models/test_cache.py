@@ -49,7 +49,10 @@ def test_what_was_made_from_an_upload_goes_when_no_session_holds_it():
     assert cache.forget_gone() == []  # both are held
     del dataset
     gc.collect()
-    assert cache.forget_gone() == [token]
+    # The session reaper (started by any page run in this process) may forget it first: either way,
+    # once forget_gone returns the upload is forgotten.
+    assert cache.forget_gone() in ([token], [])
+    assert token not in cache._LIVE and other.token in cache._LIVE
     assert "a" not in kept and "b" in kept and "digits" in kept
 
 
