@@ -332,6 +332,19 @@ RENDERED_JS = """() => {
 # The selector of the sidebar's page links (the app draws them with st.page_link).
 PAGE_LINKS = '[data-testid="stSidebar"] a[data-testid="stPageLink-NavLink"]'
 
+# True once the page's title is ``title``. After a click on a page link, the page on view may still
+# finish a run of its own (a fragment's timer) before the clicked page's run starts: waiting for
+# "idle" alone then reads the old page. Wait for the title first, then for idle.
+HEADING_IS_JS = """(title) => {
+  const h = document.querySelector('[data-testid="stMain"] h1');
+  return !!h && h.innerText.trim() === title;
+}"""
+
+
+def page_title(label):
+    """The title of the page whose sidebar link says ``label``."""
+    return "Latent Lab" if label == "Home" else label
+
 
 def runs_finished(page):
     """How many script runs this page's session has finished so far."""
@@ -383,16 +396,24 @@ def restart_under(page, server, timeout=60_000):
     )
 
 
-def go_to(page, label):
+def go_to(page, label, timeout=60_000):
     """Open another page through its sidebar link, as a person does, and wait for it.
 
     Every page's title is its link's label, except the landing page's ("Home" / "Latent Lab").
     """
     link = page.locator(PAGE_LINKS).filter(has_text=label)
-    rerun_after(page, link.first.click)
-    title = "Latent Lab" if label == "Home" else label
-    heading = page.locator('[data-testid="stMain"] h1').first.inner_text()
-    assert heading == title, f"went to {label!r}, but the page says {heading!r}"
+    title = page_title(label)
+
+    def click_and_arrive():
+        link.first.click()
+        try:
+            page.wait_for_function(HEADING_IS_JS, arg=title, timeout=timeout)
+        except PlaywrightTimeoutError:
+            heading = page.locator('[data-testid="stMain"] h1').first.inner_text()
+            raise AssertionError(f"went to {label!r}, but after {timeout / 1000:.0f} s the page "
+                                 f"still says {heading!r}") from None
+
+    rerun_after(page, click_and_arrive, timeout)
 
 
 def slider_value(page, label):

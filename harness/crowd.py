@@ -40,6 +40,7 @@ from playwright.async_api import Error as PlaywrightError
 from harness.browser import (
     CHROMIUM_ARGS,
     ERROR_SELECTOR,
+    HEADING_IS_JS,
     IDLE_JS,
     PAGE_LINKS,
     RENDERED_JS,
@@ -50,6 +51,7 @@ from harness.browser import (
     descendants,
     machine_cpu_seconds,
     memory_kib,
+    page_title,
     tree_cpu_seconds,
 )
 
@@ -173,13 +175,19 @@ async def heading(page):
 
 
 async def visit(page, label, timeout_ms, poll_ms):
-    """Go to page ``label`` by its sidebar link."""
+    """Go to page ``label`` by its sidebar link (its title first, then idle: ``HEADING_IS_JS``)."""
     link = page.locator(PAGE_LINKS).filter(has_text=label).first
-    took = await act(page, link.click, timeout_ms, poll_ms)
-    shown = await heading(page)
-    if shown != ("Latent Lab" if label == HOME else label):
-        raise ActionFailed(f"went to {label!r}, the page says {shown!r}")
-    return took
+    title = page_title(label)
+
+    async def click_and_arrive():
+        await link.click()
+        try:
+            await page.wait_for_function(HEADING_IS_JS, arg=title, timeout=timeout_ms, polling=poll_ms)
+        except Exception:  # Playwright's TimeoutError, or the page went away
+            raise ActionFailed(f"went to {label!r}, but after {timeout_ms / 1000:.0f} s the page "
+                               f"says {await heading(page)!r}") from None
+
+    return await act(page, click_and_arrive, timeout_ms, poll_ms)
 
 
 async def slide(page, key, rng, timeout_ms, poll_ms):
