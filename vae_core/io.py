@@ -20,7 +20,7 @@ import zlib
 
 import numpy as np
 
-from .layers import forward_all
+from .layers import infer_all
 from .models import MODELS, parameter_count
 from .training import HISTORY_KEYS, snapshot_epochs
 
@@ -541,7 +541,7 @@ def _check_forward(model):
             codes = model.encode(X)
             outputs = [("the codes", codes)]
         if np.all(np.isfinite(codes)):
-            decoded = forward_all(model.decoder_, model._as_dtype(np.vstack([codes, Z])))  # (14, input_dim) logits
+            decoded = infer_all(model.decoder_, model._as_dtype(np.vstack([codes, Z])))  # (14, input_dim) logits
             outputs.append(("the decoded images", decoded))
     for where, values in outputs:
         if not np.all(np.isfinite(values)):

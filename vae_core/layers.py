@@ -29,6 +29,9 @@ class Dense:
         y += self.params["b"]
         return y
 
+    def forget(self):
+        self._x = None
+
     def backward(self, dy):
         # dL/dW = x^T dy, dL/db = sum over the batch of dy; written in place because the
         # gradient arrays may be views into the optimizer's flat buffer. The batch sum is a
@@ -42,11 +45,20 @@ class Dense:
 class _Activation:
     """An elementwise function: no parameters, but the same interface as a layer that has some."""
 
+    _kept = None  # the attribute ``forward`` keeps for ``backward``
+
     def __init__(self):
         self.params, self.grads = {}, {}
 
+    def forget(self):
+        """Drop what ``forward`` kept for ``backward``."""
+        if self._kept:
+            self.__dict__.pop(self._kept, None)
+
 
 class ReLU(_Activation):
+    _kept = "_active"
+
     def forward(self, x):
         self._active = x > 0
         return np.maximum(x, 0.0)
@@ -57,6 +69,8 @@ class ReLU(_Activation):
 
 
 class Sigmoid(_Activation):
+    _kept = "_y"
+
     def forward(self, x):
         self._y = sigmoid(x)
         return self._y
@@ -68,6 +82,8 @@ class Sigmoid(_Activation):
 
 class Clip01(_Activation):
     """The blog's AE output: ``clip(x, 0, 1)``, a 'sigmoid-like clamp' with a gradient of 0 or 1."""
+
+    _kept = "_inside"
 
     def forward(self, x):
         y = clip01(x)
@@ -132,6 +148,15 @@ def _ones(n, dtype):
 def forward_all(layers, x):
     for layer in layers:
         x = layer.forward(x)
+    return x
+
+
+def infer_all(layers, x):
+    """:func:`forward_all` for inference: no layer keeps its input for a backward pass (on a large
+    upload, the first layer's input alone is tens of MB)."""
+    for layer in layers:
+        x = layer.forward(x)
+        layer.forget()
     return x
 
 

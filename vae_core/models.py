@@ -12,7 +12,7 @@ import itertools
 import numpy as np
 
 from .data import check_images, check_latent
-from .layers import OUTPUTS, Dense, ReLU, backward_all, forward_all, make_activation, pack_parameters
+from .layers import OUTPUTS, Dense, ReLU, backward_all, forward_all, infer_all, make_activation, pack_parameters
 from .losses import bce_with_logits, gaussian_kl, mse
 from .optimizers import OPTIMIZERS
 from .threads import use_engine_threads
@@ -239,7 +239,7 @@ class _BaseAutoencoder:
         self._check_fitted()
         use_engine_threads()
         Z = self._as_dtype(check_latent(Z, self.latent_dim))
-        return self._pixels(forward_all(self.decoder_, Z))
+        return self._pixels(infer_all(self.decoder_, Z))
 
     def reconstruct(self, X):
         """``decode(encode(X))``: shape (n_samples, input_dim)."""
@@ -337,7 +337,7 @@ class Autoencoder(_BaseAutoencoder):
     def encode(self, X):
         """Map images to latent codes: (n_samples, input_dim) -> (n_samples, latent_dim)."""
         X = self._inputs(X)
-        return self.latent_layer_.forward(forward_all(self.encoder_, X))
+        return infer_all([*self.encoder_, self.latent_layer_], X)
 
     def _train_step(self, x, beta, rng):
         z = self.latent_layer_.forward(forward_all(self.encoder_, x))  # (batch, latent)
@@ -357,8 +357,8 @@ class Autoencoder(_BaseAutoencoder):
         return self._score(self._inputs(X))
 
     def _score(self, X):
-        z = self.latent_layer_.forward(forward_all(self.encoder_, X))
-        recon, _ = mse(self._pixels(forward_all(self.decoder_, z)), X)
+        z = infer_all([*self.encoder_, self.latent_layer_], X)
+        recon, _ = mse(self._pixels(infer_all(self.decoder_, z)), X)
         return {"loss": recon, "recon": recon, "kl": 0.0, "kl_per_dim": [0.0] * self.latent_dim}
 
 
@@ -422,19 +422,20 @@ class VAE(_BaseAutoencoder):
     def encode_distribution(self, X):
         """Return the posterior ``(mu, log_var)``, each of shape (n_samples, latent_dim)."""
         X = self._inputs(X)
-        h = forward_all(self.encoder_, X)
-        return self.mu_head_.forward(h), self.log_var_head_.forward(h)
+        h = infer_all(self.encoder_, X)
+        return infer_all([self.mu_head_], h), infer_all([self.log_var_head_], h)
 
     def encode(self, X):
         """Map images to the posterior means: (n_samples, input_dim) -> (n_samples, latent_dim)."""
         return self.encode_distribution(X)[0]
 
-    def _forward_losses(self, x, eps):
-        h = forward_all(self.encoder_, x)
-        mu, log_var = self.mu_head_.forward(h), self.log_var_head_.forward(h)  # (batch, latent)
+    def _forward_losses(self, x, eps, run=forward_all):
+        # ``run``: forward_all in training (each layer keeps its input for backward), infer_all to score.
+        h = run(self.encoder_, x)
+        mu, log_var = run([self.mu_head_], h), run([self.log_var_head_], h)  # (batch, latent)
         std = np.exp(0.5 * log_var)
         z = mu + std * eps
-        logits = forward_all(self.decoder_, z)  # (batch, input_dim)
+        logits = run(self.decoder_, z)  # (batch, input_dim)
         recon, d_logits = bce_with_logits(logits, x)
         kl, d_mu_kl, d_log_var_kl, kl_per_dim = gaussian_kl(mu, log_var)
         return recon, kl, kl_per_dim, (d_logits, d_mu_kl, d_log_var_kl, std)
@@ -462,7 +463,7 @@ class VAE(_BaseAutoencoder):
 
     def _score(self, X):
         eps = np.random.default_rng(_EVALUATION_SEED).standard_normal((X.shape[0], self.latent_dim), dtype=self.dtype)
-        recon, kl, kl_per_dim, _ = self._forward_losses(X, eps)
+        recon, kl, kl_per_dim, _ = self._forward_losses(X, eps, run=infer_all)
         return {"loss": recon + kl, "recon": recon, "kl": kl, "kl_per_dim": [float(v) for v in kl_per_dim]}
 
 

@@ -129,6 +129,24 @@ def test_inference_shapes_and_ranges(small_vae, digits):
         small_vae.decode(np.zeros((3, 3)))
 
 
+@pytest.mark.parametrize("kind", ["ae", "vae"])
+def test_inference_keeps_nothing_of_its_batch(kind, digits):
+    # A layer keeps its input for the backward pass of training; on a large upload, what one
+    # encode or score of every image would leave behind is tens of MB per model.
+    model = make_model(kind, epochs=2, batch_size=32).fit(digits.X_train, digits.X_test)
+    X = np.tile(digits.X_test, (2, 1))  # 720 rows: no batch of training has that many
+    before = model.evaluate(X)
+    model.encode(X), model.reconstruct(X), model.decode(np.zeros((len(X), 2)))
+    if kind == "vae":
+        model.encode_distribution(X)
+    layers = [*model.encoder_, *model.decoder_, model.output_layer_, *model.layers_.values()]
+    kept = [(type(layer).__name__, name) for layer in layers for name, value in vars(layer).items()
+            if isinstance(value, np.ndarray) and value.shape[:1] == (len(X),)]
+    assert kept == []
+    model.fit_more(digits.X_train, epochs=1)  # training still keeps what its backward needs
+    assert np.isfinite(model.evaluate(X)["loss"]) and model.evaluate(X) != before
+
+
 def test_sampling_is_seeded_and_temperature_scales_the_codes(small_vae):
     images, Z = small_vae.sample(16, temperature=0.5, random_state=3)
     again, _ = small_vae.sample(16, temperature=0.5, random_state=3)
