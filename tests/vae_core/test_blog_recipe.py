@@ -7,6 +7,7 @@ run in ``make test``.
 import pytest
 
 from vae_core import TrainingDivergedError, make_model, pca_reconstruction_mse
+from vae_core.metrics import collapsed_dims
 
 pytestmark = pytest.mark.slow
 
@@ -48,11 +49,13 @@ def test_blog_vae_collapses_where_the_fast_recipe_does_not(blog_vae, digits):
     fast_scores = make_model("vae").fit(digits.X_train, digits.X_test).evaluate(digits.X_test)
     # The post prints 24.8 at epoch 250; its own recipe stalls well above that...
     assert history["train_loss"][-1] > 26.0
-    # ...because (part of) the latent code collapses onto the prior: a dimension carries ~no KL.
-    # How much collapses depends on the seed and even on the CPU's BLAS kernels: seed 0 loses both
-    # dimensions under OpenBLAS's Haswell kernels (0.03 nats left) but keeps one under its Prescott
-    # and Sandybridge kernels (1.39 nats), so one collapsed dimension is what the test asks for.
-    assert min(blog_scores["kl_per_dim"]) < 0.1
-    assert blog_scores["kl"] < fast_scores["kl"]
+    # ...because (part of) the latent code collapses onto the prior: a dimension carries ~no KL,
+    # by the engine's one collapse rule, while the fast recipe keeps both dimensions. How much
+    # collapses depends on the seed and even on the CPU's BLAS kernels: seed 0 loses both
+    # dimensions under OpenBLAS's Haswell kernels, but under its Prescott kernels it diverges in
+    # epoch 69 and keeps epoch 68, with one dimension carrying 15.9 nats. So one collapsed
+    # dimension is what the test asks for, not a smaller total KL.
+    assert collapsed_dims(blog_scores["kl_per_dim"])
+    assert collapsed_dims(fast_scores["kl_per_dim"]) == []
     assert fast_scores["loss"] < blog_scores["loss"] - 1.5
 
