@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 import streamlit as st
 
 from latent_lab.drawing import glossary
+from latent_lab.drawing.component_files import read_asset
 from latent_lab.state import links, page_state, sessions
 
 # Every page of the app: (file, title, icon, one-line summary). The sidebar links and the landing
@@ -68,12 +71,15 @@ def navigation() -> None:
     """Links to every page at the top of the sidebar, labelled with the pages' titles.
 
     Streamlit's own navigation names the landing page after its file ("app"), so the config
-    hides it (``client.showSidebarNavigation = false``) and every page draws this one instead.
+    hides it (``client.showSidebarNavigation = false``) and every page draws this one instead;
+    on a phone, a tap on one of these links closes the sidebar as Streamlit's own does
+    (``web/phone_nav.js``).
     """
     params = page_state.link_params()
     with st.sidebar:
         for path, label, icon, _ in PAGES:
             st.page_link(path, label=label, icon=icon, query_params=params)
+        _phone_nav()(key="phone_nav", data=None)
         with st.expander("Glossary: what the numbers mean", icon=":material/menu_book:"):
             st.markdown(glossary.markdown())
         st.divider()
@@ -117,3 +123,8 @@ def claim(item, *, container=None) -> None:
     where = container or st
     where.markdown(f"{VERDICT_BADGES[item.verdict]} **{item.source.capitalize()} says:** "
                    f"{item.text}  \n{item.measured}" + (f"  \n*Rule:* {item.rule}" if item.rule else ""))
+
+
+@functools.cache
+def _phone_nav():
+    return st.components.v2.component("latent_lab.phone_nav", js=read_asset("phone_nav.js"))

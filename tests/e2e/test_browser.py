@@ -13,6 +13,8 @@ from harness.browser import (
     chart,
     error_texts,
     figure_data,
+    go_to,
+    new_page,
     open_app,
     press_slider,
     rerun_after,
@@ -126,3 +128,26 @@ def test_first_widget_change_on_fresh_server_is_kept(fresh_server, page, entry):
     wait_rendered(page)
     assert slider_value(page, "β") == changed
     assert error_texts(page) == []
+
+
+SIDEBAR_RIGHT = "() => document.querySelector('[data-testid=\"stSidebar\"]').getBoundingClientRect().right"
+
+
+@pytest.mark.parametrize(("viewport", "stays_open"), [({"width": 390, "height": 844}, False),
+                                                      ({"width": 1280, "height": 800}, True)])
+def test_a_page_link_closes_the_sidebar_on_a_phone_only(app_server, browser, viewport, stays_open):
+    # The app draws its own page links (they carry the view); on a phone the open sidebar covers
+    # the page, so a tap on one must close it, as Streamlit's own navigation does.
+    page = new_page(browser, viewport=viewport, is_mobile=not stays_open, has_touch=not stays_open)
+    try:
+        open_app(page, app_server.url)
+        if not stays_open:
+            page.locator('[data-testid="stExpandSidebarButton"]').first.click()
+        page.wait_for_function(f"() => ({SIDEBAR_RIGHT})() > 200")  # open, its links in view
+        go_to(page, "Interpolation")
+        if stays_open:
+            assert page.evaluate(SIDEBAR_RIGHT) > 200
+        else:
+            page.wait_for_function(f"() => ({SIDEBAR_RIGHT})() <= 0", timeout=10_000)
+    finally:
+        page.context.close()
