@@ -156,8 +156,16 @@ class _BaseAutoencoder:
         except TrainingDivergedError as exc:
             self._store_training(exc.result)
             raise
+        finally:
+            self._forget_inputs()
         self._store_training(result)
         return self
+
+    def _forget_inputs(self):
+        # What the layers kept of the last training step for its backward pass: a batch, which is
+        # every training image when the batch is the whole set.
+        for layer in [*self.encoder_, *self.decoder_, self.output_layer_, *self.layers_.values()]:
+            layer.forget()
 
     def _check_data(self, X, X_val):
         X = self._as_dtype(check_images(X, self.input_dim, "X"))

@@ -12,7 +12,6 @@ import vae_core
 from latent_lab.drawing import figures, latent_explorer
 from latent_lab.images.dataset import Dataset
 from latent_lab.models.cache import bounded, content_key
-from latent_lab.models.jobs import drop_activations
 
 
 @bounded(max_entries=32, max_mb=48)
@@ -28,8 +27,6 @@ def explorer_data(tokens: tuple[str, str], names: tuple[str, str], data_token: s
     split = _dataset.split
     maps = [(kind, name, f"{name} latent space", model.encode(_dataset.X_all), model)
             for kind, name, model in zip(("ae", "vae"), names, _models, strict=True)]
-    for model in _models:
-        drop_activations(model)  # its layers would keep every image they just encoded
     threshold = vae_core.off_manifold_threshold(split.X_train, split.X_test)
     train_labels = (_dataset.colour_labels(split.y_train) if _dataset.labelled else
                     np.zeros(len(split.X_train), dtype=np.int64))

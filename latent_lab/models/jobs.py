@@ -481,23 +481,9 @@ def _share_images(model, X_train, X_val) -> None:
                 and own.shape == given.shape and np.array_equal(own, given)):
             setattr(run, name, given)
     run.probe = run.X if run.X_val is None else run.X_val
-    drop_activations(model)  # the last step's inputs (a batch, or the held-out images)
 
 
 def _read_only(array: np.ndarray) -> np.ndarray:
     array.setflags(write=False)
     return array
-
-
-def drop_activations(model) -> None:
-    """Let go of what a model's layers keep of their last forward pass.
-
-    The engine's layers keep their last input for a backward pass, after inference too: a model
-    that encoded an upload's 10,000 images of 28 x 28 keeps 31 MB of them for as long as it lives
-    (in a cache, in a session). Nothing reads them outside a training step, which sets them anew.
-    """
-    for layer in getattr(model, "layers_", {}).values():
-        for name, value in list(vars(layer).items()):
-            if name.startswith("_") and isinstance(value, np.ndarray):
-                setattr(layer, name, None)
 

@@ -133,18 +133,22 @@ def test_inference_shapes_and_ranges(small_vae, digits):
 def test_inference_keeps_nothing_of_its_batch(kind, digits):
     # A layer keeps its input for the backward pass of training; on a large upload, what one
     # encode or score of every image would leave behind is tens of MB per model.
-    model = make_model(kind, epochs=2, batch_size=32).fit(digits.X_train, digits.X_test)
-    X = np.tile(digits.X_test, (2, 1))  # 720 rows: no batch of training has that many
+    X = np.tile(digits.X_test, (2, 1))  # 720 rows
+    model = make_model(kind, epochs=2, batch_size=len(X)).fit(X, digits.X_test)  # a batch: all 720
+    layers = [*model.encoder_, *model.decoder_, model.output_layer_, *model.layers_.values()]
+    assert _kept_rows(layers, len(X)) == []  # training ended: its last batch is not kept either
     before = model.evaluate(X)
     model.encode(X), model.reconstruct(X), model.decode(np.zeros((len(X), 2)))
     if kind == "vae":
         model.encode_distribution(X)
-    layers = [*model.encoder_, *model.decoder_, model.output_layer_, *model.layers_.values()]
-    kept = [(type(layer).__name__, name) for layer in layers for name, value in vars(layer).items()
-            if isinstance(value, np.ndarray) and value.shape[:1] == (len(X),)]
-    assert kept == []
-    model.fit_more(digits.X_train, epochs=1)  # training still keeps what its backward needs
+    assert _kept_rows(layers, len(X)) == []
+    model.fit_more(X, epochs=1)  # and training still has what its backward passes need
     assert np.isfinite(model.evaluate(X)["loss"]) and model.evaluate(X) != before
+
+
+def _kept_rows(layers, n):
+    return [(type(layer).__name__, name) for layer in layers for name, value in vars(layer).items()
+            if isinstance(value, np.ndarray) and value.shape[:1] == (n,)]
 
 
 def test_sampling_is_seeded_and_temperature_scales_the_codes(small_vae):
