@@ -22,7 +22,9 @@ manifold_n = page_state.widget(controls[1].slider, "Manifold grid size", 6, 20, 
                           disabled=not manifold)
 holes = page_state.widget(controls[2].toggle, "Shade where decodings leave the data", key="latent_holes",
                      help="Red cells decode to an image farther from every training digit than 99% "
-                          "of held-out digits lie from theirs.")
+                          "of held-out digits lie from theirs, pixel by pixel or by ink profile (its "
+                          "pixel values sorted: a blur has greys no digit has). The note under a "
+                          "decoded image uses the same test.")
 
 
 def _take_pin() -> None:

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import numpy as np
 
-import vae_core
 from latent_lab.drawing import figures, latent_explorer
 from latent_lab.images.dataset import Dataset
+from latent_lab.measures import per_model
 from latent_lab.models.cache import bounded, content_key
 
 
@@ -27,11 +27,11 @@ def explorer_data(tokens: tuple[str, str], names: tuple[str, str], data_token: s
     split = _dataset.split
     maps = [(kind, name, f"{name} latent space", model.encode(_dataset.X_all), model)
             for kind, name, model in zip(("ae", "vae"), names, _models, strict=True)]
-    threshold = vae_core.off_manifold_threshold(split.X_train, split.X_test)
+    thresholds = per_model.off_data_thresholds(data_token, _dataset)
     train_labels = (_dataset.colour_labels(split.y_train) if _dataset.labelled else
                     np.zeros(len(split.X_train), dtype=np.int64))
     return latent_explorer.explorer_data(maps, _dataset.colour_labels(),
-                                  train=(split.X_train, train_labels, threshold), dataset=_dataset.token)
+                                  train=(split.X_train, train_labels, thresholds), dataset=_dataset.token)
 
 
 def animation_figure(snapshots: np.ndarray, epochs, labels: np.ndarray, y_title: str):

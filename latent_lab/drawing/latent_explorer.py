@@ -69,11 +69,13 @@ def square_range(codes: np.ndarray, pad: float = MAP_PAD) -> list[float]:
 _TRAIN_PAYLOADS = BoundedCache("explorer training images", max_entries=8, max_bytes=32 * 2**20)
 
 
-def _train_payload(X_train: np.ndarray, labels: np.ndarray, threshold: float, dataset: str | None = None) -> dict:
-    key = content_key(X_train, labels, np.float64(threshold))
+def _train_payload(X_train: np.ndarray, labels: np.ndarray, thresholds: tuple[float, float],
+                   dataset: str | None = None) -> dict:
+    pixel, profile = (float(t) for t in thresholds)
+    key = content_key(X_train, labels, np.array([pixel, profile]))
     return _TRAIN_PAYLOADS.get_or_make(key, lambda: {
         "key": key, "images": pixels_to_text(X_train), "labels": [int(v) for v in labels],
-        "threshold": threshold}, dataset=dataset)
+        "thresholds": {"pixel": pixel, "profile": profile}}, dataset=dataset)
 
 
 def explorer_data(maps, labels, *, explorer_id: str = "latent", pinned=None, pinned_map: str | None = None,
@@ -99,9 +101,10 @@ def explorer_data(maps, labels, *, explorer_id: str = "latent", pinned=None, pin
         0, or the side of the decoded-manifold grid drawn under the dots.
     posterior : dict, optional
         ``{"map", "mu", "sigma", "draws"}`` of one digit's VAE posterior.
-    train : (X_train, y_train, threshold), optional
-        Training images for "nearest training digit", and the distance beyond which a decoded
-        image is off the data.
+    train : (X_train, y_train, (pixel, profile)), optional
+        Training images for "nearest training digit", and the two distances of the off-the-data
+        test (``vae_core.evaluation.OffDataTest``'s thresholds) that the browser applies to every
+        decoded image, as the server's shading does.
     compact : bool
         Smaller maps (the landing page).
     tour : map id or None
@@ -137,9 +140,9 @@ def explorer_data(maps, labels, *, explorer_id: str = "latent", pinned=None, pin
             "range": square_range(codes), "decoder": decoder_spec(model),
         })
     if train is not None:
-        X_train, y_train, threshold = train
+        X_train, y_train, thresholds = train
         data["train"] = _train_payload(np.asarray(X_train), np.asarray(y_train, dtype=np.int64),
-                                       float(threshold), dataset)
+                                       thresholds, dataset)
     return data
 
 

@@ -11,6 +11,7 @@ import vae_core
 from latent_lab.images.dataset import Dataset, digits, digits_dataset
 from latent_lab.measures import scores
 from latent_lab.models.cache import bounded
+from vae_core.evaluation import OffDataTest
 
 # Which shipped model a "default" token stands for, by kind.
 DEFAULT_STEMS = {"ae": "ae_default", "vae": "vae_default"}
@@ -31,6 +32,14 @@ def evaluation(kind: str, token: str, model) -> dict:
 def _own_evaluation(token: str, _model) -> dict:
     split = digits()[0]
     return scores.evaluate(_model, split.X_train, split.X_test)
+
+
+@bounded(max_entries=8, max_mb=1)
+def off_data_thresholds(data_token: str, _dataset: Dataset) -> tuple[float, float]:
+    """The dataset's off-the-data distances (pixel, ink profile), from its held-out images: once."""
+    split = _dataset.split
+    test = OffDataTest(split.X_train, split.X_test)
+    return test.pixel_threshold_, test.profile_threshold_
 
 
 @bounded(max_entries=32, max_mb=16)

@@ -101,12 +101,12 @@ def test_explorer_data_is_json_with_both_maps(models):
     maps = [(kind, name, f"{name} map", model.encode(X_all), model)
             for kind, name, model in zip(("ae", "vae"), ("AE", "VAE"), models, strict=True)]
     data = latent_explorer.explorer_data(maps, y_all, pinned=(1, 2), manifold=12,
-                                  train=(split.X_train, split.y_train, 1.5))
+                                  train=(split.X_train, split.y_train, (1.5, 0.75)))
     text = json.dumps(data)
     assert len(text) < 400_000  # sent on every click: keep it small
     assert [m["id"] for m in data["maps"]] == ["ae", "vae"] and data["side"] == 8
     assert len(data["maps"][1]["x"]) == len(y_all) and data["pinned"] == [1.0, 2.0]
-    assert data["manifold"] == 12 and data["train"]["threshold"] == 1.5
+    assert data["manifold"] == 12 and data["train"]["thresholds"] == {"pixel": 1.5, "profile": 0.75}
     assert len(data["train"]["images"]) == split.X_train.size
     assert shipped_configs()["vae_default"]["latent_dim"] == 2
 

@@ -108,6 +108,31 @@ def test_the_browser_decodes_exactly_like_numpy(app_server, page):
                                    err_msg=map_id)
 
 
+def test_the_note_under_a_decoded_image_uses_the_servers_off_data_test(app_server, page):
+    # The shading (server) and the note under the decoded images (browser) say "off the data" by
+    # one test: pixel by pixel or by ink profile. A blur is near every digit by pixels only.
+    from latent_lab.images.dataset import digits
+    from vae_core.evaluation import OffDataTest
+
+    split = digits()[0]
+    test = OffDataTest(split.X_train, split.X_test)
+    means = np.stack([split.X_train[split.y_train == d].mean(axis=0) for d in range(10)])
+    rng = np.random.default_rng(0)
+    images = np.vstack([split.X_test[:40], means, split.X_train.mean(axis=0, keepdims=True),
+                        (means[:9] + means[1:]) / 2, rng.uniform(size=(3, 64)), np.full((1, 64), 0.3)])
+    pixel, profile = test.distances(images)
+    # The browser computes in float32: leave out images within a hair of either threshold.
+    clear = ((np.abs(pixel - test.pixel_threshold_) > 1e-4)
+             & (np.abs(profile - test.profile_threshold_) > 1e-4))
+    open_app(page, f"{app_server.url}/Latent_space")
+    verdicts = explorer_eval(page, "ex.offData(arg)", images[clear].tolist())
+    expected = np.where(pixel > test.pixel_threshold_, "pixels",
+                        np.where(profile > test.profile_threshold_, "ink profile", ""))[clear]
+    assert verdicts == expected.tolist()
+    assert "ink profile" in verdicts and "" in verdicts  # both kinds of image are in the set
+    assert clear.sum() >= len(images) - 2
+
+
 def test_the_browser_decodes_a_model_trained_in_the_session(app_server, page):
     page.set_viewport_size(DESKTOP)
     open_app(page, f"{app_server.url}/Training_dynamics?train_epochs=5&train_seed=11")
