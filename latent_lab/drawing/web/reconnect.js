@@ -7,6 +7,11 @@
 // reruns at once and says what was lost (latent_lab/state/sessions.py). One watcher per tab.
 
 export default function (component) {
+  // It draws nothing: its place in the sidebar takes no room either.
+  const root = component.parentElement;
+  const host = root instanceof ShadowRoot ? root.host : root;
+  const box = host && host.closest('[data-testid="stElementContainer"]');
+  if (box) box.style.display = "none";
   const watch = (window.__llReconnect = window.__llReconnect || { lost: false, trigger: null });
   watch.trigger = component.setTriggerValue;
   if (!watch.observer) {
