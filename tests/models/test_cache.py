@@ -79,14 +79,14 @@ def test_a_cached_function_is_keyed_by_its_plain_arguments_and_tied_to_its_datas
 def test_the_explorer_sends_training_images_once_per_content():
     split = digits()[0]
     X, y = split.X_train[:50], split.y_train[:50]
-    first = latent_explorer._train_payload(X, y, 1.5)
-    assert latent_explorer._train_payload(X.copy(), y.copy(), 1.5) is first  # same content: a hit
-    assert latent_explorer._train_payload(X[::-1], y, 1.5) is not first
+    first = latent_explorer._train_payload(X, y, (1.5, 0.75))
+    assert latent_explorer._train_payload(X.copy(), y.copy(), (1.5, 0.75)) is first  # same content: a hit
+    assert latent_explorer._train_payload(X[::-1], y, (1.5, 0.75)) is not first
     payloads = latent_explorer._TRAIN_PAYLOADS
     assert len(payloads) <= payloads.max_entries and payloads.nbytes <= payloads.max_bytes
     rng = np.random.default_rng(0)
     for _ in range(payloads.max_entries + 2):  # new uploads push the oldest out
-        latent_explorer._train_payload(rng.uniform(size=(20, 64)), np.zeros(20), 1.0)
+        latent_explorer._train_payload(rng.uniform(size=(20, 64)), np.zeros(20), (1.0, 0.5))
     assert len(payloads) == payloads.max_entries
 
 
