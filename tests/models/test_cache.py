@@ -2,6 +2,7 @@
 
 import gc
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -98,6 +99,7 @@ def test_a_model_that_must_be_trained_is_trained_by_the_trainer_once(monkeypatch
 
     def counting_build(cfg):
         built.append(threading.current_thread().name)
+        time.sleep(0.3)  # both askers are surely waiting while the trainer builds this one
         return real_build(cfg)
 
     real_store = cache.store
@@ -122,6 +124,7 @@ def test_a_model_that_must_be_trained_is_trained_by_the_trainer_once(monkeypatch
     assert len(built) == 1 and built[0].startswith("train-")  # one job, in the trainer's thread
     assert threads and all(name.startswith("train-") for name in threads)
     assert cache.cached_model(config) is results[0] and cache.is_cached(config)
+    assert cache.get_model(config) is results[0]  # and later asks are served by the cache
 
 
 def test_a_diverging_model_is_refused_with_its_reason_and_not_trained_again():

@@ -1,7 +1,6 @@
 """Every page under Streamlit's AppTest: it runs, and its main control changes what it shows."""
 
 import ast
-import threading
 import time
 from pathlib import Path
 
@@ -9,7 +8,7 @@ import numpy as np
 import pytest
 
 from latent_lab.drawing import ui
-from latent_lab.models import cache, catalog, jobs
+from latent_lab.models import cache, catalog
 from tests.pages.app_helpers import PAGES, chart, component_data, finish_training, heatmap_z, open_page, shown
 from vae_core import model_to_bytes
 
@@ -369,35 +368,7 @@ def test_a_model_without_a_2d_latent_space_is_explained_not_drawn():
     assert component_data(at, "latent_explorer")["maps"][0]["title"] == "Your AE latent space"
 
 
-# ----------------------------------------------------------------------------- speed and caching
-def test_two_sessions_asking_for_one_config_train_it_once(monkeypatch):
-    config = catalog.model_config("ae", epochs=3, random_state=12345)
-    calls = []
-    real_build = jobs.build_model
-
-    def slow_build(cfg):
-        calls.append(cfg)
-        time.sleep(0.3)  # both sessions are surely asking while the trainer builds this one
-        return real_build(cfg)
-
-    # Every training goes through the one trainer: it builds each model it trains.
-    monkeypatch.setattr(jobs, "build_model", slow_build)
-    results = [None, None]
-
-    def ask(i):
-        results[i] = cache.get_model(config)
-
-    threads = [threading.Thread(target=ask, args=(i,)) for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(calls) == 1
-    assert results[0] is results[1] is not None
-    assert cache.is_cached(config)
-    assert cache.get_model(config) is results[0]
-
-
+# ----------------------------------------------------------------------------- more of each page
 def test_training_page_flags_collapsed_latent_dimensions():
     collapsed = cache.sweep_model(8.0, False)  # the β = 8 model of the sweep keeps ~0 nats
     at = open_page(PAGES[0])
